@@ -1,0 +1,122 @@
+"""Splitting off the footer: the CMS page furniture glued to the end of a scraped essay.
+
+Only trailing furniture goes: the scan starts at the last line and stops at the first line that is
+not furniture, so the same words inside the body (上一篇文章中…, 相关文章指出…) stay.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .essay import Essay, EssayError
+from .script import variants
+
+_DATE = re.compile(r"((?:19|20)\d\d)\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
+# Titles in a "related articles" list are short and never end a sentence.
+_LIST_ITEM_MAX_CHARS = 60
+
+
+@dataclass(frozen=True)
+class Furniture:
+    """The furniture patterns of handbook.yml's ``cleaner.footer``, compiled."""
+
+    line: re.Pattern[str]
+    list_mark: re.Pattern[str]
+    date_key: re.Pattern[str]
+
+    @classmethod
+    def from_config(cls, footer: dict) -> Furniture:
+        return _compile(tuple(footer["keys"]), tuple(footer["marks"]), tuple(footer["list_marks"]), tuple(footer["date_keys"]))
+
+
+@lru_cache(maxsize=4)
+def _compile(keys: tuple[str, ...], marks: tuple[str, ...], list_marks: tuple[str, ...], date_keys: tuple[str, ...]) -> Furniture:
+    def alternation(words: tuple[str, ...]) -> str:
+        return "|".join(sorted(map(re.escape, variants(list(words))), key=len, reverse=True))
+
+    # A mark may be bracketed (【打印本页】), spaced out (字体：大 中 小) or followed by a title (网友评论《…》).
+    mark = rf"[【\[]?\s*(?:{alternation(marks)})\s*[】\]]?(?:\s*《[^》]*》)?"
+    key_value = rf"[【\[]?(?:{alternation(keys)})\s*[:：].*"
+    line = re.compile(rf"(?:(?:{mark}|{key_value})\s*)+")
+    list_mark = re.compile(rf"[【\[]?(?:{alternation(list_marks)})[】\]]?\s*[:：]?")
+    date_key = re.compile(rf"(?:{alternation(date_keys)})\s*[:：]\s*(?=\d)")
+    return Furniture(line, list_mark, date_key)
+
+
+def is_furniture(line: str, furniture: Furniture) -> bool:
+    """Whether a whole line is page furniture.
+
+    >>> from handbook.config import load
+    >>> f = Furniture.from_config(load()["cleaner"]["footer"])
+    >>> is_furniture("浏览次数:  更新时间:2014-08-30 16:50:22", f), is_furniture("【打印本頁】 【關閉窗口】", f)
+    (True, True)
+    >>> is_furniture("上一篇文章中我们讨论了窗口服务。", f), is_furniture("相关文章指出，窗口是门面。", f)
+    (False, False)
+    """
+    return furniture.line.fullmatch(_compact(line)) is not None
+
+
+def _compact(line: str) -> str:
+    # 字 体 ： 大 中 小 — some sites space out the furniture's characters.
+    return re.sub(r"(?<=[\u4e00-\u9fff】])\s+(?=[\u4e00-\u9fff【])", "", line.strip())
+
+
+def split_footer(essay: Essay, furniture: Furniture) -> Essay:
+    """Take the trailing furniture off ``essay.text`` into ``essay.removed``; keep its date.
+
+    >>> from handbook.config import load
+    >>> f = Furniture.from_config(load()["cleaner"]["footer"])
+    >>> e = split_footer(Essay("x", text="正文。\\n\\n更新时间:2014-8-30 16:50\\n相关文章\\n甲文\\n乙文"), f)
+    >>> e.text, e.removed, e.meta["date"]
+    ('正文。', ['更新时间:2014-8-30 16:50', '相关文章', '甲文', '乙文'], '2014-08-30')
+    """
+    lines = essay.text.split("\n")
+    cut = len(lines)
+    while cut > 0:
+        line = lines[cut - 1].strip()
+        if not line or is_furniture(line, furniture):
+            cut -= 1
+            continue
+        list_start = _related_list_start(lines[:cut], furniture)
+        if list_start is None:
+            break
+        cut = list_start
+    removed = [line for line in lines[cut:] if line.strip()]
+    body = "\n".join(lines[:cut]).strip("\n")
+    if not body.strip():
+        raise EssayError("it has no body text: only page furniture" + (f" ({removed[0]} …)" if removed else ""))
+    essay.text = body
+    essay.removed.extend(removed)
+    date = footer_date(removed, furniture)
+    if date:
+        essay.meta["date"] = date
+    return essay
+
+
+def _related_list_start(lines: list[str], furniture: Furniture) -> int | None:
+    """If ``lines`` end with a list mark (相关文章) and a list of short titles, where that list starts."""
+    for start in range(len(lines) - 1, -1, -1):
+        line = lines[start].strip()
+        if furniture.list_mark.fullmatch(line):
+            return start
+        if len(line) > _LIST_ITEM_MAX_CHARS or re.search(r"[。！？!?]$", line):
+            return None
+    return None
+
+
+def footer_date(lines: list[str], furniture: Furniture) -> str | None:
+    """The date of a footer, ``YYYY-MM-DD``: the one behind a date key (更新时间), else the first one.
+
+    >>> from handbook.config import load
+    >>> footer_date(["来源：本站 发布时间：2013年5月6日", "上一篇：甲"], Furniture.from_config(load()["cleaner"]["footer"]))
+    '2013-05-06'
+    """
+    keyed = [m for line in lines for key in furniture.date_key.finditer(line) if (m := _DATE.match(line, key.end()))]
+    found = keyed or [m for line in lines for m in _DATE.finditer(line)]
+    for match in found:
+        year, month, day = (int(part) for part in match.groups())
+        if 1 <= month <= 12 and 1 <= day <= 31:
+            return f"{year:04d}-{month:02d}-{day:02d}"
+    return None

@@ -1,0 +1,98 @@
+"""Typography: the full-width punctuation the scraper folded to ASCII goes back, inside Chinese text.
+
+The scrape kept 、。“”《》 but turned ，：；（）！？ into ``, : ; ( ) ! ?`` (as NFKC does). A mark
+goes back to full width when Chinese text stands next to it; ASCII stays where it belongs: times
+(16:50:22), numbers (1,000), URLs, and Latin text.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .read import is_han
+
+FULL_WIDTH = {",": "，", ":": "：", ";": "；", "!": "！", "?": "？", "(": "（", ")": "）"}
+_TO_ASCII = str.maketrans({full: ascii_ for ascii_, full in FULL_WIDTH.items()})
+_PROTECTED = re.compile(r"(?:https?|ftp)://[^\s\u3000-\u303f\uff01-\uff5e\u4e00-\u9fff]+|www\.[A-Za-z0-9.-]+[^\s\u4e00-\u9fff]*|[\w.+-]+@[\w-]+\.[\w.]+")
+_CJK_PUNCTUATION = set("、。，：；！？（）《》〈〉「」『』【】〔〕“”‘’…—·～")
+
+
+def is_chinese(char: str) -> bool:
+    """Han characters and the punctuation of Chinese text.
+
+    >>> is_chinese("窗"), is_chinese("。"), is_chinese("a"), is_chinese(",")
+    (True, True, False, False)
+    """
+    return is_han(char) or char in _CJK_PUNCTUATION
+
+
+def to_ascii_punctuation(text: str) -> str:
+    """The inverse of this module's conversion, for comparing texts before and after it.
+
+    >>> to_ascii_punctuation("时间：16:50（北京）")
+    '时间:16:50(北京)'
+    """
+    return text.translate(_TO_ASCII)
+
+
+def restore_full_width_punctuation(text: str) -> str:
+    """ASCII ``, : ; ! ? ( )`` inside Chinese text → full width; elsewhere unchanged. Idempotent.
+
+    >>> restore_full_width_punctuation("意识:一是服务,二是效率;(一)是需要!对吗?")
+    '意识：一是服务，二是效率；（一）是需要！对吗？'
+    >>> restore_full_width_punctuation("甲 , 乙 : 丙 ; 好 !")
+    '甲，乙：丙；好！'
+    >>> restore_full_width_punctuation("时间:2014-08-30 16:50:22, 共1,000人 , 占50%. AT&T (USA), Inc.")
+    '时间：2014-08-30 16:50:22，共1,000人，占50%. AT&T (USA), Inc.'
+    >>> restore_full_width_punctuation("见 http://x.cn/a?b=1,2 说明:世界贸易组织(WTO)")
+    '见 http://x.cn/a?b=1,2 说明：世界贸易组织（WTO）'
+    """
+    chars = list(text)
+    protected = _protected_positions(text)
+    for open_, close in _paren_pairs(text):
+        if open_ in protected or close in protected:
+            continue
+        inside = text[open_ + 1 : close]
+        if any(is_chinese(c) for c in inside) or _chinese_beside(text, open_, -1) or _chinese_beside(text, close, +1):
+            chars[open_], chars[close] = "（", "）"
+    for i, char in enumerate(text):
+        if char in ",:;!?" and i not in protected and _belongs_to_chinese(text, i):
+            chars[i] = FULL_WIDTH[char]
+    return _SPACE_AROUND_PAUSE.sub(lambda m: m.group(1) or m.group(2), "".join(chars))
+
+
+# A pause mark (，：；) carries its own space; one typed beside it is the ASCII habit. Spaces around
+# （）！？ may be lost line breaks, which the outline stage needs to see.
+_SPACE_AROUND_PAUSE = re.compile(r"[ \t]*([，：；])[ \t]*|[ \t]+([！？])")
+
+
+def _belongs_to_chinese(text: str, i: int) -> bool:
+    before, after = text[i - 1 : i], text[i + 1 : i + 2]
+    if before.isdigit() and after.isdigit() and text[i] in ",:":
+        return False  # 1,000 and 16:50 stay
+    return _chinese_beside(text, i, -1) or _chinese_beside(text, i, +1)
+
+
+def _chinese_beside(text: str, i: int, step: int) -> bool:
+    """Whether the nearest non-space character on one side of ``text[i]`` is Chinese (or a mark now made full width)."""
+    j = i + step
+    while 0 <= j < len(text) and text[j] in " \t":
+        j += step
+    return 0 <= j < len(text) and text[j] != "\n" and (is_chinese(text[j]))
+
+
+def _paren_pairs(text: str) -> list[tuple[int, int]]:
+    """Matching ``(`` ``)`` pairs on one line; unmatched ones are left alone."""
+    pairs, stack = [], []
+    for i, char in enumerate(text):
+        if char == "(":
+            stack.append(i)
+        elif char == ")" and stack:
+            pairs.append((stack.pop(), i))
+        elif char == "\n":
+            stack.clear()
+    return pairs
+
+
+def _protected_positions(text: str) -> set[int]:
+    return {i for match in _PROTECTED.finditer(text) for i in range(match.start(), match.end())}
