@@ -1,0 +1,181 @@
+"""The print booklet: one PDF per edition (A5, or A4) and its imposed saddle-stitch print file.
+
+``build(config)`` exports the catalogue's chapters and essays as JSON (``data.py``), typesets them
+with Typst (``handbook.typ``) and imposes the result (``impose.py``). Outputs go to
+``build/booklet/<edition>/``; when an edition's site folder exists (the site is built first), the
+two PDFs are copied into its ``downloads/`` folder, where the home page links them:
+
+    build/booklet/zh-Hans/handbook-zh-Hans.pdf          → site/downloads/
+    build/booklet/zh-Hans/handbook-zh-Hans-booklet.pdf  → site/downloads/
+    build/booklet/zh-Hant/handbook-zh-Hant.pdf          → site/zh-Hant/downloads/ …
+
+A build is skipped when the data, the template, the options and the Typst version are those of
+the last build (a hash kept next to the outputs); the copy into the site is made every time,
+because ``mkdocs build`` empties the site folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import shutil
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from .data import PAPERS, Edition, booklet_options, build_date, editions, export
+from .impose import SHEETS, impose
+
+TEMPLATE = Path(__file__).with_name("handbook.typ")
+IMPOSE_SOURCE = Path(__file__).with_name("impose.py")
+
+
+class BookletError(RuntimeError):
+    """The booklet cannot be built; the message says why and what to do."""
+
+
+@dataclass
+class Result:
+    edition: str
+    pdf: Path
+    imposed: Path | None
+    pages: int
+    built: bool          # False: up to date, nothing typeset
+    seconds: float
+    copied: list[Path]
+
+
+def build(config: dict[str, Any], edition: str | None = None, *, paper: str | None = None,
+          force: bool = False, chapters: Iterable[Any] | None = None, out_dir: Path | None = None,
+          copy_to_site: bool = True, quiet: bool = False) -> list[Result]:
+    """Build one edition (``"zh-Hans"``, ``"zh-Hant"``) or, with ``edition=None``, all of them.
+
+    ``chapters`` defaults to ``handbook.catalogue.load_catalogue(config)``, the site's order.
+    """
+    options = booklet_options({**config, "booklet": {**(config.get("booklet") or {}), **({"paper": paper} if paper else {})}})
+    root = Path(config.get("root", "."))
+    known = editions(config)
+    codes = list(known) if edition is None else [edition]
+    for code in codes:
+        if code not in known:
+            raise BookletError(f"no edition {code!r} in handbook.yml (known: {', '.join(known)})")
+    if chapters is None:
+        from ..catalogue import load_catalogue
+
+        chapters = load_catalogue(config)
+    chapters = list(chapters)
+    essays = [getattr(entry, "essay", entry) for chapter in chapters for entry in chapter.essays]
+    if not essays:
+        if not quiet:
+            print("booklet: no essays yet (run `handbook clean` first); nothing built", file=sys.stderr)
+        return []
+    date = build_date(essays)
+    out_root = Path(out_dir) if out_dir else root / options["output"]
+    results = []
+    for code in codes:
+        result = build_edition(config, known[code], chapters, date, options, out_root / code, force)
+        if copy_to_site:
+            result.copied = copy_into_site(result, root / str((config["editions"][code] or {}).get("site_dir", "")))
+        if not quiet:
+            what = (f"{result.pages} pages, {result.pdf.stat().st_size // 1024} KB, {result.seconds:.2f} s"
+                    if result.built else "up to date")
+            where = f"; copied to {', '.join(str(p.parent.relative_to(root)) for p in result.copied[:1])}" if result.copied else ""
+            print(f"booklet {code}: {result.pdf.relative_to(root) if result.pdf.is_relative_to(root) else result.pdf} ({what}){where}", file=sys.stderr)
+        results.append(result)
+    return results
+
+
+def build_edition(config: dict[str, Any], edition: Edition, chapters: list[Any], date: dt.date,
+                  options: dict[str, Any], out: Path, force: bool = False) -> Result:
+    """Typeset and impose one edition into ``out``, unless its inputs are unchanged."""
+    import typst
+
+    data = export(chapters, config, edition, paper=options["paper"], date=date)
+    payload = json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1)
+    digest = hashlib.sha256()
+    for part in (payload.encode(), TEMPLATE.read_bytes(), IMPOSE_SOURCE.read_bytes(),
+                 repr((options["paper"], options["impose"], getattr(typst, "__version__", ""))).encode()):
+        digest.update(hashlib.sha256(part).digest())
+    key = digest.hexdigest()
+    pdf = out / f"handbook-{edition.code}.pdf"
+    imposed = out / f"handbook-{edition.code}-booklet.pdf" if options["impose"] else None
+    stamp = out / ".inputs.sha256"
+    outputs = [p for p in (pdf, imposed) if p]
+    if not force and stamp.is_file() and stamp.read_text().strip() == key and all(p.is_file() for p in outputs):
+        return Result(edition.code, pdf, imposed, _page_count(pdf), False, 0.0, [])
+
+    started = time.perf_counter()
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "data.json").write_text(payload + "\n", encoding="utf-8")
+    timestamp = dt.datetime(date.year, date.month, date.day, tzinfo=dt.timezone.utc)
+    try:
+        compiler = typst.Compiler(str(TEMPLATE))
+        pdf_bytes, warnings = compiler.compile_with_warnings(
+            format="pdf", sys_inputs={"data": payload}, timestamp=timestamp)
+    except typst.TypstError as error:  # a template bug, not a data problem: say where
+        raise BookletError(f"Typst failed on {TEMPLATE.name}: {getattr(error, 'diagnostic', error)}") from error
+    fonts = [w for w in warnings if "font" in str(getattr(w, "message", w)).lower()]
+    if fonts:
+        raise BookletError(
+            f"{getattr(fonts[0], 'message', fonts[0])}: the booklet needs Noto Serif CJK and Noto Sans CJK "
+            "(Debian: fonts-noto-cjk; `scripts/system-deps.sh build` installs it)")
+    for warning in warnings:
+        print(f"booklet {edition.code}: typst warning: {getattr(warning, 'message', warning)}", file=sys.stderr)
+    _write(pdf, pdf_bytes)
+    if imposed:
+        impose(pdf, imposed, title=f"{data['title']}（{data['edition_label']}，骑马订拼版）", date=date,
+               sheet_size=SHEETS.get(options["paper"]))
+    stamp.write_text(key + "\n")
+    return Result(edition.code, pdf, imposed, _page_count(pdf), True, time.perf_counter() - started, [])
+
+
+def copy_into_site(result: Result, site_dir: Path) -> list[Path]:
+    """Copy the edition's PDFs into ``<site_dir>/downloads/`` when the site has been built."""
+    if not site_dir.is_dir() or not (site_dir / "index.html").is_file():
+        return []
+    copied = []
+    for source in (result.pdf, result.imposed):
+        if source is None:
+            continue
+        target = site_dir / "downloads" / source.name
+        if not target.is_file() or target.read_bytes() != source.read_bytes():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+        copied.append(target)
+    return copied
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``handbook booklet [--edition zh-Hans|zh-Hant] [--paper A5|A4] [--force]``."""
+    from ..config import load
+
+    parser = argparse.ArgumentParser(prog="handbook booklet", description="Build the print booklet (PDF and imposed print file).")
+    parser.add_argument("--edition", help="build only this edition (default: all in handbook.yml)")
+    parser.add_argument("--paper", type=str.upper, choices=sorted(PAPERS), help="page size (default: booklet.paper in handbook.yml, else A5)")
+    parser.add_argument("--force", action="store_true", help="typeset even when nothing changed")
+    args = parser.parse_args(argv)
+    try:
+        build(load(), args.edition, paper=args.paper, force=args.force)
+    except (BookletError, ValueError) as error:
+        print(f"booklet: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _write(path: Path, data: bytes) -> None:
+    temporary = path.with_suffix(".tmp")
+    temporary.write_bytes(data)
+    temporary.replace(path)
+
+
+def _page_count(pdf: Path) -> int:
+    from pypdf import PdfReader
+
+    return len(PdfReader(str(pdf)).pages)
+
+
+__all__ = ["BookletError", "Result", "build", "main"]
