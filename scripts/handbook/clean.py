@@ -1,0 +1,103 @@
+"""Cleaning one essay: read → repair → footer → script → typography → outline → render.
+
+Each stage is a module of its own; this one runs them in order and checks the result with
+``faithful`` before anything is written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import repair
+from .config import load
+from .essay import Essay, EssayError
+from .faithful import check
+from .footer import Furniture, split_footer
+from .outline import OutlineRules, outline, take_title
+from .read import read_text
+from .script import convert, traditional_share
+from .typography import restore_full_width_punctuation
+
+SUMMARY_MAX_CHARS = 80
+
+
+@dataclass
+class Cleaned:
+    """What cleaning one input gave: the essay and its Markdown, or the reason it was refused."""
+
+    source: str
+    essay: Essay | None = None
+    markdown: str = ""
+    encoding: str = ""
+    error: str | None = None
+    output: str | None = field(default=None)
+
+
+def clean_text(data: bytes, source: str, config: dict) -> Cleaned:
+    """Clean the raw bytes of one scraped essay; ``source`` names it in the essay and in errors."""
+    name = Path(source).name
+    essay = Essay(name)
+    essay.meta["date"] = ""  # keeps the front matter's order: title, date, source, …
+    essay.meta["source"] = name
+    try:
+        text, encoding = read_text(data)
+        essay.text = repair.apply(text, repair.repairs(config), essay.repairs)
+        split_footer(essay, Furniture.from_config(config["cleaner"]["footer"]))
+        rules = OutlineRules.from_config(config, name)
+        take_title(essay, rules)
+        if not essay.text.strip():
+            raise EssayError("it has a title but no body text")
+        convert_script(essay, config["cleaner"]["traditional_threshold"])
+        reference = essay.text
+        essay.title, essay.text = (
+            repair.apply(part, [("restore_full_width_punctuation", restore_full_width_punctuation)], essay.repairs)
+            for part in (essay.title, essay.text)
+        )
+        outline(essay, rules)
+        apply_overrides(essay, config)
+        essay.meta["summary"] = summary(essay)
+        if not essay.meta["date"]:
+            del essay.meta["date"]
+        markdown = check(reference, essay)
+    except EssayError as error:
+        return Cleaned(source, error=str(error))
+    return Cleaned(source, essay, markdown, encoding)
+
+
+def convert_script(essay: Essay, threshold: float) -> None:
+    """Essays scraped in Traditional characters enter the Simplified handbook through OpenCC's t2s."""
+    traditional = traditional_share(essay.title + essay.text) > threshold
+    essay.meta["original_script"] = "zh-Hant" if traditional else "zh-Hans"
+    if traditional:
+        converted = [convert(part, "t2s") for part in (essay.title, essay.text)]
+        essay.repairs["convert_traditional_to_simplified"] += sum(len(part.split("\n")) for part in converted)
+        essay.title, essay.text = converted
+
+
+def apply_overrides(essay: Essay, config: dict) -> None:
+    """An editor's corrections from handbook.yml's ``essays`` section (the title; headings are
+    handled by the outline)."""
+    override = config["essays"].get(essay.source) or {}
+    if override.get("title"):
+        essay.title = str(override["title"])
+
+
+def summary(essay: Essay) -> str:
+    """The opening sentence of the first paragraph, for the catalogue."""
+    first = next((block.text for block in essay.blocks if block.kind == "paragraph"), "")
+    for end, char in enumerate(first):
+        if char in "。！？" and end >= 8:
+            first = first[: end + 1]
+            break
+    return first if len(first) <= SUMMARY_MAX_CHARS else first[: SUMMARY_MAX_CHARS - 1] + "…"
+
+
+def clean_file(path: str, config_path: str | None = None) -> Cleaned:
+    """Clean the file at ``path`` (for worker processes: everything here is picklable)."""
+    config = load(Path(config_path) if config_path else None)
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        return Cleaned(path, error=f"it cannot be read: {error.strerror}")
+    return clean_text(data, path, config)

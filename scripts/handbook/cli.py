@@ -1,0 +1,74 @@
+"""The ``handbook`` command: clean the seeds, build the site and the booklets."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from . import batch, config as configuration
+from .files import write_atomic
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="handbook",
+        description="Turn scraped Chinese essays into a clean, searchable handbook site and a print booklet.",
+    )
+    parser.add_argument("--config", type=Path, help="the project's handbook.yml (default: found from the working folder up)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    clean = commands.add_parser(
+        "clean",
+        help="clean raw essays into Markdown",
+        description="Clean raw scraped essays into Markdown pages, one per accepted essay. "
+        "Exit status: 0 when every input was accepted, 1 when some were refused (all others are "
+        "still written), 2 for a usage error.",
+    )
+    clean.add_argument("sources", nargs="*", metavar="SOURCE", help="files or folders of raw essays (default: the seeds folder of handbook.yml)")
+    clean.add_argument("--out", type=Path, metavar="DIR", help="where the Markdown goes (default: paths.essays of handbook.yml, where the site reads essays)")
+    clean.add_argument(
+        "--report",
+        type=Path,
+        metavar="FILE",
+        help="write a JSON report: one object per input with source, output, error, title, date, "
+        "encoding, original_script, repairs (named repair -> lines changed) and removed (footer lines taken off)",
+    )
+    clean.add_argument("--jobs", "-j", type=int, metavar="N", help="worker processes (default: one per core)")
+    clean.add_argument("--quiet", "-q", action="store_true", help="no summary on standard error")
+
+    commands.add_parser("build", help="clean the seeds, build the site and the booklets (what `make` runs)")
+    commands.add_parser("serve", help="preview the site, re-cleaning a seed when it changes")
+
+    args = parser.parse_args(argv)
+    try:
+        config = configuration.load(args.config)
+    except (FileNotFoundError, OSError) as error:
+        parser.error(str(error))
+    if args.command == "clean":
+        return run_clean(config, args.sources, args.out, args.report, args.jobs, args.quiet)
+    if args.command == "build":
+        return run_build(config)
+    from . import site
+
+    return site.serve(config) or 0
+
+
+def run_clean(config: dict, sources: list[str], out: Path | None, report: Path | None, jobs: int | None, quiet: bool = False) -> int:
+    root = Path(config["root"])
+    sources = sources or [os.path.relpath(root / config["paths"]["seeds"])]
+    out = out or Path(os.path.relpath(root / config["paths"]["essays"]))
+    outcome = batch.run(config, sources, out, jobs=jobs, progress=not quiet)
+    if report:
+        write_atomic(report, json.dumps(outcome.entries, ensure_ascii=False, indent=1) + "\n")
+    if not quiet:
+        print(batch.summary(outcome, out), file=sys.stderr)
+    return 1 if outcome.refused else 0
+
+
+def run_build(config: dict) -> int:
+    """Everything ``make`` builds, each step skipping what has not changed."""
+    status = run_clean(config, [], None, Path(config["root"]) / "build" / "clean-report.json", None)
+    return status

@@ -1,0 +1,93 @@
+"""Output files: stable readable names, atomic writes, and a manifest of what the cleaner owns.
+
+The cleaner writes only pages it generated (listed in the output folder's manifest), never over a
+hand-written page, and removes a generated page once its seed is gone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+
+MANIFEST = ".manifest.json"
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+SLUG_MAX_CHARS = 40
+
+
+def slugify(title: str) -> str:
+    """A readable file name from a title: its words, joined by hyphens.
+
+    >>> slugify("树立五种意识 践行科学发展观"), slugify("关于“窗口”的思考：AT&T / R&D?")
+    ('树立五种意识-践行科学发展观', '关于-窗口-的思考-AT-T-R-D')
+    """
+    slug = re.sub(r"[^\w]+", "-", title).strip("-_")
+    return slug[:SLUG_MAX_CHARS].rstrip("-_")
+
+
+def write_atomic(path: Path, text: str) -> bool:
+    """Write ``text`` to ``path`` through a temporary file and a rename; skip it when unchanged.
+
+    Returns whether the file was written.
+    """
+    data = text.encode("utf-8")
+    try:
+        if path.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp's 0600 would hide pages from a web server
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return True
+
+
+class Manifest:
+    """The output folder's record of the pages the cleaner generated: file name → source path."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.path = folder / MANIFEST
+        try:
+            self.files: dict[str, str] = json.loads(self.path.read_text(encoding="utf-8"))["files"]
+        except FileNotFoundError:
+            self.files = {}
+
+    def owns(self, name: str) -> bool:
+        return name in self.files
+
+    def is_hand_written(self, name: str) -> bool:
+        return (self.folder / name).exists() and not self.owns(name)
+
+    def save(self) -> None:
+        text = json.dumps({"generator": "handbook", "files": dict(sorted(self.files.items()))}, ensure_ascii=False, indent=1)
+        write_atomic(self.path, text + "\n")
+
+
+def assign_names(titles: dict[str, str], taken: set[str]) -> dict[str, str]:
+    """File names for ``titles`` (source → title): the title's slug, or slug and source stem when
+    two essays share a title or a name is ``taken`` — both essays survive, neither depends on order.
+
+    >>> assign_names({"a.txt": "窗口", "b.txt": "窗口", "c.txt": "服务"}, {"服务.md"})
+    {'a.txt': '窗口-a.md', 'b.txt': '窗口-b.md', 'c.txt': '服务-c.md'}
+    """
+    slugs = {source: slugify(title) or slugify(Path(source).stem) for source, title in titles.items()}
+    count: dict[str, int] = {}
+    for slug in slugs.values():
+        count[slug] = count.get(slug, 0) + 1
+    names = {}
+    for source, slug in slugs.items():
+        if count[slug] > 1 or f"{slug}.md" in taken:
+            slug = f"{slug}-{slugify(Path(source).stem)}"
+        names[source] = f"{slug}.md"
+    return names

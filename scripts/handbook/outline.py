@@ -1,0 +1,182 @@
+"""Outline: the title, the paragraphs the scrape glued together, and the essay's headings.
+
+Headings follow the numbering of Chinese official writing (GB/T 9704-2012 §7.3.3: 一、 （一） 1.
+（1）) and the essay conventions 一是…… and 第一，…; short lines without sentence-ending
+punctuation are headings too. Levels follow the numbering: a kind of number seen first sits above
+the kinds that appear inside it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .essay import Block, Essay
+from .typography import is_chinese
+
+_NUMERAL = "[一二三四五六七八九十百零〇两]+"
+# (kind, pattern, rank): rank orders the GB/T levels; None for conventions with no fixed level.
+MARKERS = (
+    ("一、", re.compile(rf"{_NUMERAL}[、.．]"), 0),
+    ("（一）", re.compile(rf"[（(]{_NUMERAL}[）)][、.．]?"), 1),
+    ("1.", re.compile(r"\d{1,2}(?:[、．]|\.(?!\d))"), 2),
+    ("（1）", re.compile(r"[（(]\d{1,2}[）)][、.．]?"), 3),
+    ("①", re.compile(r"[\u2460-\u2473]"), 4),
+    ("一是", re.compile(rf"{_NUMERAL}是"), None),
+    ("第一", re.compile(rf"第{_NUMERAL}[，,、：:]"), None),
+)
+_BARE = "bare"
+_SENTENCE_END = "。！？；…!?;"
+# A space is a lost line break when it follows the end of a sentence or a Han character and
+# precedes a Han character or an opening mark — never after a pause (，、：).
+_GLUE = re.compile(r"(?<=[\u4e00-\u9fff。！？；…”’》）】])[ \u00a0\u3000]+(?=[\u4e00-\u9fff“‘《（【])")
+_LEAD_SENTENCE = re.compile(rf"[^{_SENTENCE_END}]*[{_SENTENCE_END}]+[”’」』）]*")
+
+
+@dataclass(frozen=True)
+class OutlineRules:
+    title_max_chars: int
+    heading_max_chars: int
+    overrides: dict[str, int]  # heading text → level, 0 for "not a heading"
+
+    @classmethod
+    def from_config(cls, config: dict, source: str) -> OutlineRules:
+        cleaner = config["cleaner"]
+        overrides = (config["essays"].get(source) or {}).get("headings") or {}
+        return cls(cleaner["title_max_chars"], cleaner["heading_max_chars"], dict(overrides))
+
+
+def split_glued(line: str) -> list[str]:
+    """Split a line where a space stands for a lost line break.
+
+    >>> split_glued("提升窗口服务的必要性和重要性 随着社会的发展。 （一）是需要。")
+    ['提升窗口服务的必要性和重要性', '随着社会的发展。', '（一）是需要。']
+    >>> split_glued("树立五种意识，践行 AT&T 科学发展观")
+    ['树立五种意识，践行 AT&T 科学发展观']
+    """
+    return [part for part in _GLUE.split(line) if part]
+
+
+def take_title(essay: Essay, rules: OutlineRules) -> Essay:
+    """The first line is the title; a long first line with a lost break gives up what follows it.
+
+    >>> e = take_title(Essay("x", text="\\n树立五种意识 践行科学发展观\\n正文。"), OutlineRules(60, 50, {}))
+    >>> e.title, e.text
+    ('树立五种意识 践行科学发展观', '正文。')
+    """
+    first, _, rest = essay.text.strip("\n").partition("\n")
+    parts = split_glued(first)
+    if len(first) > rules.title_max_chars and len(parts) > 1:
+        first, rest = parts[0], first[len(parts[0]) :].lstrip() + "\n" + rest
+    essay.title = first.strip()
+    essay.text = rest.strip("\n")
+    return essay
+
+
+def paragraphs(text: str) -> list[str]:
+    """The paragraphs of a body: its lines, split again where the scrape glued them.
+
+    >>> paragraphs("甲段。\\n\\n乙段。 丙标题 丁段。")
+    ['甲段。', '乙段。', '丙标题', '丁段。']
+    """
+    return [part.strip() for line in text.split("\n") for part in split_glued(line) if part.strip()]
+
+
+def marker_kind(paragraph: str) -> str | None:
+    """The kind of number that opens a paragraph, if any.
+
+    >>> [marker_kind(p) for p in ["一、总体要求", "（二）是需要。", "3.做法", "1.5亿人", "一是要增强服务意识。", "第一，要…", "正文"]]
+    ['一、', '（一）', '1.', None, '一是', '第一', None]
+    """
+    for kind, pattern, _ in MARKERS:
+        if pattern.match(paragraph):
+            return kind
+    return None
+
+
+def lead_sentence(paragraph: str) -> str:
+    """A paragraph's first sentence, closing quotes included.
+
+    >>> lead_sentence("一是要增强服务意识。胡锦涛总书记指出：“……”。")
+    '一是要增强服务意识。'
+    """
+    match = _LEAD_SENTENCE.match(paragraph)
+    return match.group(0) if match else paragraph
+
+
+def is_bare_heading(paragraph: str, rules: OutlineRules) -> bool:
+    """A short line with no sentence-ending mark is a heading.
+
+    >>> r = OutlineRules(60, 50, {})
+    >>> is_bare_heading("小小窗口，百姓帮手", r), is_bare_heading("胡锦涛总书记指出：", r), is_bare_heading("窗口工作。", r)
+    (True, False, False)
+    """
+    return (
+        len(paragraph) <= rules.heading_max_chars
+        and not any(c in _SENTENCE_END + "：:" for c in paragraph)
+        and any(is_chinese(c) for c in paragraph)
+    )
+
+
+class _Levels:
+    """Assigns heading levels from the order in which kinds of numbering nest."""
+
+    def __init__(self) -> None:
+        self.stack: list[str] = []
+
+    def level(self, kind: str) -> int:
+        if kind == _BARE:
+            # Unnumbered headings are sections: they sit at the top, beside the top numbering.
+            self.stack = self.stack[:1] if self.stack and self.stack[0] != _BARE else []
+            if not self.stack:
+                self.stack = [_BARE]
+            return 2
+        if kind in self.stack:
+            del self.stack[self.stack.index(kind) + 1 :]
+        else:
+            rank = _RANKS[kind]
+            while rank is not None and self.stack and _deeper(self.stack[-1], rank):
+                self.stack.pop()
+            self.stack.append(kind)
+        return min(len(self.stack) + 1, 6)
+
+
+_RANKS = {kind: rank for kind, _, rank in MARKERS}
+
+
+def _deeper(kind: str, rank: int) -> bool:
+    """Whether ``kind`` is a GB/T level below ``rank`` (so a heading of ``rank`` closes it)."""
+    own = _RANKS.get(kind)
+    return own is not None and own > rank
+
+
+def outline(essay: Essay, rules: OutlineRules) -> Essay:
+    """Turn ``essay.text`` into blocks: headings (lead sentences of numbered paragraphs, bare
+    headings) and paragraphs.
+
+    >>> e = outline(Essay("x", text="引言。\\n一是要增强服务意识。胡总书记指出。\\n二是增强法律意识。"), OutlineRules(60, 50, {}))
+    >>> [(b.kind[0], b.level, b.text) for b in e.blocks]
+    [('p', 0, '引言。'), ('h', 2, '一是要增强服务意识。'), ('p', 0, '胡总书记指出。'), ('h', 2, '二是增强法律意识。')]
+    """
+    parts = paragraphs(essay.text)
+    levels = _Levels()
+    blocks: list[Block] = []
+    for i, paragraph in enumerate(parts):
+        kind = marker_kind(paragraph)
+        heading, rest = "", paragraph
+        if kind:
+            lead = lead_sentence(paragraph)
+            if len(lead) <= rules.heading_max_chars:
+                heading, rest = lead, paragraph[len(lead) :].strip()
+        elif i + 1 < len(parts) and is_bare_heading(paragraph, rules):
+            heading, rest, kind = paragraph, "", _BARE
+        level = rules.overrides.get(heading, None) if heading else None
+        if heading and level != 0:
+            blocks.append(Block("heading", heading, level or levels.level(kind)))
+        else:
+            rest = paragraph
+        if rest:
+            blocks.append(Block("paragraph", rest))
+    essay.blocks = blocks
+    essay.text = ""
+    return essay

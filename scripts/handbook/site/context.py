@@ -1,0 +1,25 @@
+"""What a build run tells the MkDocs hook: which handbook configuration and which edition.
+
+MkDocs loads ``hooks.py`` from its path as a module of its own, so state shared between
+``handbook.site.build`` and the hook lives here, in a module both import the ordinary way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEFAULT_EDITION = "zh-Hans"
+
+
+@dataclass
+class Run:
+    config: dict[str, Any]
+    edition: str = DEFAULT_EDITION
+    # Set by ``serve``: seeds' modification times seen so far, to re-clean only what changed.
+    serving: bool = False
+    seen: dict[Path, float] = field(default_factory=dict)
+
+
+current: Run | None = None
