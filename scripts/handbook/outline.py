@@ -28,8 +28,12 @@ MARKERS = (
 _BARE = "bare"
 _SENTENCE_END = "。！？；…!?;"
 # A space is a lost line break when it follows the end of a sentence or a Han character and
-# precedes a Han character or an opening mark — never after a pause (，、：).
-_GLUE = re.compile(r"(?<=[\u4e00-\u9fff。！？；…”’》）】])[ \u00a0\u3000]+(?=[\u4e00-\u9fff“‘《（【])")
+# precedes a Han character or an opening mark — never after a pause (，、：), and before a digit
+# only after a sentence's end (so 共 1,200 人 stays whole).
+_GLUE = re.compile(
+    r"(?<=[\u4e00-\u9fff。！？；…”’》）】])[ \u00a0\u3000]+(?=[\u4e00-\u9fff“‘《（【\u2460-\u2473])"
+    r"|(?<=[。！？；…”’》）】])[ \u00a0\u3000]+(?=[0-9(\[])"  # after a sentence: 1. (1) open a new one
+)
 _LEAD_SENTENCE = re.compile(rf"[^{_SENTENCE_END}]*[{_SENTENCE_END}]+[”’」』）]*")
 
 
@@ -119,10 +123,15 @@ def is_bare_heading(paragraph: str, rules: OutlineRules) -> bool:
 
 
 class _Levels:
-    """Assigns heading levels from the order in which kinds of numbering nest."""
+    """Assigns heading levels from the order in which kinds of numbering nest.
 
-    def __init__(self) -> None:
+    ``present`` are the kinds the whole essay uses: a GB/T level met before the levels above it
+    (（一） before the first 一、) still sits below them.
+    """
+
+    def __init__(self, present: set[str]) -> None:
         self.stack: list[str] = []
+        self.unseen = set(present)
 
     def level(self, kind: str) -> int:
         if kind == _BARE:
@@ -137,7 +146,10 @@ class _Levels:
             rank = _RANKS[kind]
             while rank is not None and self.stack and _deeper(self.stack[-1], rank):
                 self.stack.pop()
+            if rank is not None:
+                self.stack += sorted((k for k in self.unseen if _deeper(kind, _RANKS.get(k, rank))), key=_RANKS.get)
             self.stack.append(kind)
+        self.unseen.discard(kind)
         return min(len(self.stack) + 1, 6)
 
 
@@ -159,7 +171,7 @@ def outline(essay: Essay, rules: OutlineRules) -> Essay:
     [('p', 0, '引言。'), ('h', 2, '一是要增强服务意识。'), ('p', 0, '胡总书记指出。'), ('h', 2, '二是增强法律意识。')]
     """
     parts = paragraphs(essay.text)
-    levels = _Levels()
+    levels = _Levels({kind for part in parts if (kind := marker_kind(part))})
     blocks: list[Block] = []
     for i, paragraph in enumerate(parts):
         kind = marker_kind(paragraph)
@@ -168,7 +180,7 @@ def outline(essay: Essay, rules: OutlineRules) -> Essay:
             lead = lead_sentence(paragraph)
             if len(lead) <= rules.heading_max_chars:
                 heading, rest = lead, paragraph[len(lead) :].strip()
-        elif i + 1 < len(parts) and is_bare_heading(paragraph, rules):
+        elif i + 1 < len(parts) and is_bare_heading(paragraph, rules) and not is_bare_heading(parts[i + 1], rules):
             heading, rest, kind = paragraph, "", _BARE
         level = rules.overrides.get(heading, None) if heading else None
         if heading and level != 0:

@@ -45,27 +45,27 @@ def restore_mangled_entity_names(text: str, aliases: dict[str, str]) -> str:
 def decode_html_entities(text: str) -> str:
     """Decode named and numeric character references, semicolon or not; leave ``AT&T`` alone.
 
-    >>> decode_html_entities("&ldquo;窗口&rdquo;&hellip;&#160;&#x3000;&nbsp AT&T R&D")
-    '“窗口”…\\xa0\\u3000\\xa0 AT&T R&D'
+    >>> decode_html_entities("&ldquo;窗口&rdquo;&hellip;&#160;&#x3000;&nbsp1. AT&T R&D")
+    '“窗口”…\\xa0\\u3000\\xa01. AT&T R&D'
     """
     return _ENTITY.sub(_decode_entity, text)
 
 
-_ENTITY = re.compile(r"&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31})(;?)")
+_ENTITY = re.compile(r"&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{0,31})(;?)")
+# HTML's legacy names (nbsp, amp, copy…) decode without a semicolon even when text follows them.
+_LEGACY_NAMES = frozenset(name for name in html5 if not name.endswith(";"))
 
 
 def _decode_entity(match: re.Match[str]) -> str:
     body, semicolon = match.groups()
     if body.startswith("#"):
         return html.unescape(f"&{body};")
-    if body in _ENTITY_NAMES and (semicolon or not _followed_by_word(match)):
+    if body in _ENTITY_NAMES:
         return html5[body + ";"]
+    for end in range(len(body) - 1, 1, -1):
+        if body[:end] in _LEGACY_NAMES:
+            return html5[body[:end]] + body[end:] + semicolon
     return match.group(0)
-
-
-def _followed_by_word(match: re.Match[str]) -> bool:
-    rest = match.string[match.end() : match.end() + 1]
-    return rest.isascii() and rest.isalnum()
 
 
 def break_at_block_tags(text: str, tags: Iterable[str]) -> str:
