@@ -439,3 +439,19 @@ def test_editions_from_config(config):
     assert list(found) == ["zh-Hans", "zh-Hant"]
     assert (found["zh-Hans"].region, found["zh-Hans"].fonts, found["zh-Hans"].opencc) == ("cn", "SC", None)
     assert found["zh-Hant"].opencc == config["editions"]["zh-Hant"]["opencc"]
+
+
+def test_a4_option_gives_a4_pages_on_a3_sheets(config, tmp_path):
+    small = [NS(name="综合", essays=[NS(slug="d", essay=essay("浅谈窗口民警的职业素养", 3, "2012-01-15"))])]
+    result = build(config, "zh-Hans", chapters=small, out_dir=tmp_path, copy_to_site=False, quiet=True, paper="A4")[0]
+    page = PdfReader(result.pdf).pages[0]
+    assert (round(float(page.mediabox.width) / MM), round(float(page.mediabox.height) / MM)) == (210, 297)
+    sheet = PdfReader(result.imposed).pages[0]
+    assert (round(float(sheet.mediabox.width) / MM), round(float(sheet.mediabox.height) / MM)) == (420, 297)
+
+
+def test_unknown_paper_or_edition_is_refused(config):
+    with pytest.raises(ValueError, match="A5"):
+        build(config, chapters=catalogue(), paper="B5", copy_to_site=False, quiet=True)
+    with pytest.raises(Exception, match="no edition"):
+        build(config, "zh-Latn", chapters=catalogue(), copy_to_site=False, quiet=True)

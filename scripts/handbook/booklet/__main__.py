@@ -1,0 +1,7 @@
+"""``python -m handbook.booklet``: the same as ``handbook booklet``."""
+
+import sys
+
+from . import main
+
+sys.exit(main())
