@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .essay import Essay, EssayError
+from .outline import split_glued
 from .script import variants
 
 _DATE = re.compile(r"((?:19|20)\d\d)\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
@@ -71,6 +72,9 @@ def split_footer(essay: Essay, furniture: Furniture) -> Essay:
     >>> e = split_footer(Essay("x", text="正文。\\n\\n更新时间:2014-8-30 16:50\\n相关文章\\n甲文\\n乙文"), f)
     >>> e.text, e.removed, e.meta["date"]
     ('正文。', ['更新时间:2014-8-30 16:50', '相关文章', '甲文', '乙文'], '2014-08-30')
+    >>> split_footer(Essay("x", text="正文。 评论功能已关闭"), f).text
+    '正文。'
+
     """
     lines = essay.text.split("\n")
     cut = len(lines)
@@ -83,6 +87,7 @@ def split_footer(essay: Essay, furniture: Furniture) -> Essay:
         if list_start is None:
             break
         cut = list_start
+    lines, cut = _unglue_last_line(lines, cut, furniture)
     removed = [line for line in lines[cut:] if line.strip()]
     body = "\n".join(lines[:cut]).strip("\n")
     if not body.strip():
@@ -93,6 +98,20 @@ def split_footer(essay: Essay, furniture: Furniture) -> Essay:
     if date:
         essay.meta["date"] = date
     return essay
+
+
+def _unglue_last_line(lines: list[str], cut: int, furniture: Furniture) -> tuple[list[str], int]:
+    """Furniture glued to the body's last line by a lost line break (…心连心。 相关文章) goes too."""
+    if cut == 0:
+        return lines, cut
+    parts = split_glued(lines[cut - 1])
+    keep = len(parts)
+    while keep > 1 and is_furniture(parts[keep - 1], furniture):
+        keep -= 1
+    if keep == len(parts):
+        return lines, cut
+    body_end = lines[cut - 1].index(parts[keep], sum(map(len, parts[:keep])))
+    return lines[: cut - 1] + [lines[cut - 1][:body_end].rstrip()] + parts[keep:] + lines[cut:], cut
 
 
 def _related_list_start(lines: list[str], furniture: Furniture) -> int | None:

@@ -147,7 +147,7 @@ class _Levels:
             while rank is not None and self.stack and _deeper(self.stack[-1], rank):
                 self.stack.pop()
             if rank is not None:
-                self.stack += sorted((k for k in self.unseen if _deeper(kind, _RANKS.get(k, rank))), key=_RANKS.get)
+                self.stack += sorted((k for k in self.unseen if _RANKS[k] is not None and _deeper(kind, _RANKS[k])), key=_RANKS.get)
             self.stack.append(kind)
         self.unseen.discard(kind)
         return min(len(self.stack) + 1, 6)
@@ -173,22 +173,27 @@ def outline(essay: Essay, rules: OutlineRules) -> Essay:
     parts = paragraphs(essay.text)
     levels = _Levels({kind for part in parts if (kind := marker_kind(part))})
     blocks: list[Block] = []
-    for i, paragraph in enumerate(parts):
-        kind = marker_kind(paragraph)
-        heading, rest = "", paragraph
+    i = 0
+    while i < len(parts):
+        paragraph, heading, kind = parts[i], "", marker_kind(parts[i])
         if kind:
             lead = lead_sentence(paragraph)
             if len(lead) <= rules.heading_max_chars:
-                heading, rest = lead, paragraph[len(lead) :].strip()
+                heading = lead
         elif i + 1 < len(parts) and is_bare_heading(paragraph, rules) and not is_bare_heading(parts[i + 1], rules):
-            heading, rest, kind = paragraph, "", _BARE
-        level = rules.overrides.get(heading, None) if heading else None
+            heading, kind = paragraph, _BARE
+        level = rules.overrides.get(heading) if heading else 0
         if heading and level != 0:
             blocks.append(Block("heading", heading, level or levels.level(kind)))
+            rest = paragraph[len(heading) :].strip()
+            if rest:
+                # What follows a lead sentence is a paragraph of its own, read like any other, so
+                # that cleaning the output again finds the same outline.
+                parts[i] = rest
+                continue
         else:
-            rest = paragraph
-        if rest:
-            blocks.append(Block("paragraph", rest))
+            blocks.append(Block("paragraph", paragraph))
+        i += 1
     essay.blocks = blocks
     essay.text = ""
     return essay

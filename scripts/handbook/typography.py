@@ -40,6 +40,8 @@ def restore_full_width_punctuation(text: str) -> str:
 
     >>> restore_full_width_punctuation("意识:一是服务,二是效率;(一)是需要!对吗?")
     '意识：一是服务，二是效率；（一）是需要！对吗？'
+    >>> restore_full_width_punctuation("窗口:,")
+    '窗口：，'
     >>> restore_full_width_punctuation("甲 , 乙 : 丙 ; 好 !")
     '甲，乙：丙；好！'
     >>> restore_full_width_punctuation("时间:2014-08-30 16:50:22, 共1,000人 , 占50%. AT&T (USA), Inc.")
@@ -47,6 +49,13 @@ def restore_full_width_punctuation(text: str) -> str:
     >>> restore_full_width_punctuation("见 http://x.cn/a?b=1,2 说明:世界贸易组织(WTO)")
     '见 http://x.cn/a?b=1,2 说明：世界贸易组织（WTO）'
     """
+    # A mark made full width makes its ASCII neighbour Chinese too: repeat until nothing changes.
+    while (converted := _convert_once(text)) != text:
+        text = converted
+    return text
+
+
+def _convert_once(text: str) -> str:
     chars = list(text)
     protected = _protected_positions(text)
     for open_, close in _paren_pairs(text):

@@ -1,0 +1,67 @@
+"""Properties of the cleaner on arbitrary input (hypothesis)."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from damage import damage
+from handbook.clean import clean_text
+from handbook.config import load
+from handbook.faithful import signature
+from handbook.render import parse
+
+CONFIG = load()
+PROFILE = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+# Text that looks like a scrape: Chinese, both widths of punctuation, entity debris, tags, spaces.
+pieces = st.sampled_from(
+    ["窗口", "服务", "群众", "一是", "（一）", "(二)", "1.", "一、", "，", ",", "。", ":", "：", ";", "！", "?", "(", ")", "“", "”",
+     "《", "》", " ", "\n", "\n\n", "&nbsp;", "&bsp;", "&ampnbsp", "&amp;amp;quot;", "&#160;", "<br/>", "<p>", "<span>", "*", "#",
+     "- ", "> ", "|", "{{", "}}", "\\", "`", "AT&T", "16:50:22", "1,000", "http://a.cn/?x=1", "浏览次数:", "更新时间:2014-08-30",
+     "相关文章", "评论功能已关闭", "\u3000", "\xa0", "上一篇:", "\r\n", "號", "網友評論"]
+)
+scrapes = st.lists(pieces, min_size=1, max_size=60).map("".join)
+
+
+@PROFILE
+@given(st.binary(max_size=2000))
+def test_never_crashes_on_arbitrary_bytes(data):
+    result = clean_text(data, "x.txt", CONFIG)
+    assert (result.essay is None) != (result.error is None)
+
+
+@PROFILE
+@given(st.text(max_size=500))
+def test_never_crashes_on_arbitrary_text(text):
+    result = clean_text(text.encode("utf-8", "surrogatepass"), "x.txt", CONFIG)
+    assert (result.essay is None) != (result.error is None)
+
+
+def body_signature_of(raw: str) -> str:
+    """The signature of what the cleaner should keep, computed without the cleaner's stages."""
+    result = clean_text(raw.encode(), "x.txt", CONFIG)
+    return result
+
+
+@PROFILE
+@given(scrapes)
+def test_accepted_essays_are_faithful_and_cleaning_them_again_changes_nothing(raw):
+    first = clean_text(raw.encode(), "x.txt", CONFIG)
+    if first.essay is None:
+        assert first.error and "internal error" not in first.error, first.error
+        return
+    again = clean_text(("\n".join([first.essay.title] + [b.text for b in first.essay.blocks])).encode(), "x.txt", CONFIG)
+    assert again.error is None, again.error
+    assert again.essay.title == first.essay.title
+    assert again.essay.blocks == first.essay.blocks
+    assert parse(first.markdown).blocks == first.essay.blocks
+
+
+@PROFILE
+@given(st.integers(0, 10_000))
+def test_damaged_essays_keep_every_character(seed):
+    result = clean_text(damage(seed=seed).encode("gb18030" if seed % 3 == 0 else "utf-8"), "x.txt", CONFIG)
+    assert result.error is None, result.error
+    assert signature("".join(b.text for b in parse(result.markdown).blocks)) == signature(
+        "".join(b.text for b in result.essay.blocks)
+    )
