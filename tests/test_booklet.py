@@ -455,3 +455,18 @@ def test_unknown_paper_or_edition_is_refused(config):
         build(config, chapters=catalogue(), paper="B5", copy_to_site=False, quiet=True)
     with pytest.raises(Exception, match="no edition"):
         build(config, "zh-Latn", chapters=catalogue(), copy_to_site=False, quiet=True)
+
+
+def test_missing_fonts_are_an_error_that_says_what_to_install(config, tmp_path, monkeypatch):
+    import handbook.booklet as booklet
+
+    real_export = booklet.export
+
+    def without_fonts(*args, **kwargs):
+        data = real_export(*args, **kwargs)
+        return {**data, "fonts": {"body": "No Such Serif", "heading": "No Such Sans"}}
+
+    monkeypatch.setattr(booklet, "export", without_fonts)
+    small = [NS(name="综合", essays=[NS(slug="d", essay=essay("浅谈窗口民警的职业素养", 1))])]
+    with pytest.raises(booklet.BookletError, match="fonts-noto-cjk"):
+        build(config, "zh-Hans", chapters=small, out_dir=tmp_path, copy_to_site=False, quiet=True)
