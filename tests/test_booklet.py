@@ -21,7 +21,7 @@ import pytest
 from pypdf import PdfReader
 
 from handbook.booklet import build
-from handbook.booklet.data import editions, short
+from handbook.booklet.data import PAPERS, editions, short
 from handbook.booklet.impose import spreads
 from handbook.config import load
 from handbook.essay import Block, Essay
@@ -470,3 +470,16 @@ def test_missing_fonts_are_an_error_that_says_what_to_install(config, tmp_path, 
     small = [NS(name="综合", essays=[NS(slug="d", essay=essay("浅谈窗口民警的职业素养", 1))])]
     with pytest.raises(booklet.BookletError, match="fonts-noto-cjk"):
         build(config, "zh-Hans", chapters=small, out_dir=tmp_path, copy_to_site=False, quiet=True)
+
+
+def test_long_latin_runs_break_instead_of_overflowing(config, tmp_path):
+    url = "http://www.example.gov.cn/n16/n1237/n1342/n803715/3265618.html"
+    text = f"详见网站{url}和编号ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGHIJ的说明，窗口民警应当认真学习。" * 3
+    small = [NS(name="综合", essays=[NS(slug="u", essay=Essay("u.txt", "网址测试", blocks=[Block("paragraph", text)]))])]
+    result = build(config, "zh-Hans", chapters=small, out_dir=tmp_path, copy_to_site=False, quiet=True, paper="A5")[0]
+    with pdfplumber.open(result.pdf) as pdf:
+        page = pdf.pages[4]
+        margin = PAPERS["A5"]["margin"]
+        inside, outside = margin["inside"] * MM, margin["outside"] * MM  # page 5 is a right-hand page
+        assert all(inside - 6 <= c["x0"] and c["x1"] <= page.width - outside + 6 for c in page.chars)
+        assert squeeze(text) in squeeze(page.extract_text())
