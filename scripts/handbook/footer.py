@@ -72,8 +72,8 @@ def split_footer(essay: Essay, furniture: Furniture) -> Essay:
     >>> e = split_footer(Essay("x", text="正文。\\n\\n更新时间:2014-8-30 16:50\\n相关文章\\n甲文\\n乙文"), f)
     >>> e.text, e.removed, e.meta["date"]
     ('正文。', ['更新时间:2014-8-30 16:50', '相关文章', '甲文', '乙文'], '2014-08-30')
-    >>> split_footer(Essay("x", text="正文。 评论功能已关闭"), f).text
-    '正文。'
+    >>> split_footer(Essay("x", text="正文。 评论功能已关闭"), f).text, split_footer(Essay("x", text="正文。相关文章"), f).text
+    ('正文。', '正文。')
 
     """
     lines = essay.text.split("\n")
@@ -100,11 +100,14 @@ def split_footer(essay: Essay, furniture: Furniture) -> Essay:
     return essay
 
 
+_AFTER_SENTENCE = re.compile(r"(?<=[。！？；!?;])")
+
+
 def _unglue_last_line(lines: list[str], cut: int, furniture: Furniture) -> tuple[list[str], int]:
-    """Furniture glued to the body's last line by a lost line break (…心连心。 相关文章) goes too."""
+    """Furniture glued to the body's last line (…心连心。 相关文章, …心连心。相关文章) goes too."""
     if cut == 0:
         return lines, cut
-    parts = split_glued(lines[cut - 1])
+    parts = [piece for part in split_glued(lines[cut - 1]) for piece in _AFTER_SENTENCE.split(part) if piece]
     keep = len(parts)
     while keep > 1 and is_furniture(parts[keep - 1], furniture):
         keep -= 1

@@ -15,16 +15,76 @@ from .essay import Block, Essay
 from .typography import is_chinese
 
 _NUMERAL = "[一二三四五六七八九十百零〇两]+"
-# (kind, pattern, rank): rank orders the GB/T levels; None for conventions with no fixed level.
-MARKERS = (
-    ("一、", re.compile(rf"{_NUMERAL}[、.．]"), 0),
-    ("（一）", re.compile(rf"[（(]{_NUMERAL}[）)][、.．]?"), 1),
-    ("1.", re.compile(r"\d{1,2}(?:[、．]|\.(?!\d))"), 2),
-    ("（1）", re.compile(r"[（(]\d{1,2}[）)][、.．]?"), 3),
-    ("①", re.compile(r"[\u2460-\u2473]"), 4),
-    ("一是", re.compile(rf"{_NUMERAL}是"), None),
-    ("第一", re.compile(rf"第{_NUMERAL}[，,、：:]"), None),
+# (kind, pattern, rank): the pattern's {n} is where the number stands; rank orders the GB/T
+# levels, None for the essay conventions, which have no fixed level.
+_MARKER_FORMS = (
+    ("一、", "{n}[、.．]", 0),
+    ("（一）", "[（(]{n}[）)][、.．]?", 1),
+    ("1.", r"{n}(?:[、．]|\.(?!\d))", 2),
+    ("（1）", "[（(]{n}[）)][、.．]?", 3),
+    ("①", "{n}", 4),
+    ("一是", "{n}是", None),
+    ("第一", "第{n}[，,、：:]", None),
 )
+_NUMBER_PATTERN = {"1.": r"\d{1,2}", "（1）": r"\d{1,2}", "①": "[\u2460-\u2473]"}
+MARKERS = tuple(
+    (kind, re.compile(form.format(n=f"(?P<n>{_NUMBER_PATTERN.get(kind, _NUMERAL)})")), rank) for kind, form, rank in _MARKER_FORMS
+)
+_FORMS = {kind: form for kind, form, _ in _MARKER_FORMS}
+_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "两": 2}
+
+
+def number(numeral: str) -> int | None:
+    """The value of a marker's number: 3, 三, 十二, ③.
+
+    >>> [number(n) for n in ["3", "三", "十", "十二", "二十一", "③", "一百"]]
+    [3, 3, 10, 12, 21, 3, None]
+    """
+    if numeral.isdigit() and numeral.isascii():
+        return int(numeral)
+    if "\u2460" <= numeral <= "\u2473":
+        return ord(numeral) - 0x245F
+    tens, _, ones = numeral.rpartition("十")
+    if not all(c in _DIGITS for c in tens + ones) or len(tens) > 1 or len(ones) > 1:
+        return None
+    if "十" not in numeral:
+        return _DIGITS[ones] if ones else None
+    return (_DIGITS[tens] if tens else 1) * 10 + (_DIGITS[ones] if ones else 0)
+
+
+def numeral(value: int, kind: str) -> str:
+    """``value`` written as ``kind`` writes its numbers (the inverse of ``number``)."""
+    if kind in ("1.", "（1）"):
+        return str(value)
+    if kind == "①":
+        return chr(0x245F + value)
+    tens, ones = divmod(value, 10)
+    return ("" if tens <= 1 else "〇一二三四五六七八九"[tens]) + ("十" if tens else "") + ("〇一二三四五六七八九"[ones] if ones else "")
+
+
+def split_inline_sequence(paragraph: str, kind: str) -> list[str]:
+    """A paragraph opened by a numbered point also holds the next points, each after a sentence's
+    end (…明确责任。……二是落实制度，…): each point is a paragraph of its own.
+
+    >>> split_inline_sequence("一是学习。要多学。二是实践，要多做。三是总结。", "一是")
+    ['一是学习。要多学。', '二是实践，要多做。', '三是总结。']
+    >>> split_inline_sequence("一是学习，二是实践。", "一是")
+    ['一是学习，二是实践。']
+    """
+    parts = []
+    match = dict((k, p) for k, p, _ in MARKERS)[kind].match(paragraph)
+    value = number(match.group("n")) if match else None
+    while value is not None and value < 99:
+        following = re.compile(rf"(?<=[。！？])(?:[”’」』）]*)(?={_FORMS[kind].format(n=re.escape(numeral(value + 1, kind)))})")
+        found = following.search(paragraph, match.end())
+        if not found:
+            break
+        parts.append(paragraph[: found.end()])
+        paragraph, value = paragraph[found.end() :], value + 1
+        match = re.match("", paragraph)
+    return parts + [paragraph]
+
+
 _BARE = "bare"
 _SENTENCE_END = "。！？；…!?;"
 # A space is a lost line break when it follows the end of a sentence or a Han character and
@@ -177,6 +237,8 @@ def outline(essay: Essay, rules: OutlineRules) -> Essay:
     while i < len(parts):
         paragraph, heading, kind = parts[i], "", marker_kind(parts[i])
         if kind:
+            paragraph, *points = split_inline_sequence(paragraph, kind)
+            parts[i + 1 : i + 1] = points
             lead = lead_sentence(paragraph)
             if len(lead) <= rules.heading_max_chars:
                 heading = lead

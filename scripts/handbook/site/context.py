@@ -17,9 +17,13 @@ DEFAULT_EDITION = "zh-Hans"
 class Run:
     config: dict[str, Any]
     edition: str = DEFAULT_EDITION
+    # Where the essays sit inside the docs folder, as MkDocs paths (``essays``).
+    essays_uri: str = ""
     # Set by ``serve``: seeds' modification times seen so far, to re-clean only what changed.
     serving: bool = False
     seen: dict[Path, float] = field(default_factory=dict)
 
 
 current: Run | None = None
+# True when the running MkDocs command is `serve` (set by the hook's on_startup).
+serving: bool = False

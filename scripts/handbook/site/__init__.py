@@ -1,0 +1,9 @@
+"""The handbook site: MkDocs + Material, searchable with Pagefind, one site per edition.
+
+``build(config, edition=None)`` builds one edition (or all of them) into its ``site_dir``;
+``serve(config)`` previews the site live. The MkDocs side is in mkdocs.yml and ``hooks``.
+"""
+
+from __future__ import annotations
+
+from .build import build, serve  # noqa: F401

@@ -1,0 +1,155 @@
+"""Building and previewing the site: one MkDocs build per edition, indexed with Pagefind.
+
+Each edition is built into a staging folder (``build/site/<edition>``) and then copied into its
+``site_dir`` (``site/``, ``site/zh-Hant/``), so building one edition never wipes another nested
+in it. A build is skipped when none of its inputs changed since the last one (a stamp per
+edition in ``build/site``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+from pathlib import Path
+from typing import Any, Iterable
+
+from . import context
+
+log = logging.getLogger("handbook.site")
+PACKAGE_DIR = Path(__file__).resolve().parent
+REPO_ROOT = PACKAGE_DIR.parents[2]
+VERSION_PACKAGES = ("mkdocs", "mkdocs-material", "pymdown-extensions", "pagefind", "OpenCC")
+
+
+def mkdocs_file(config: dict[str, Any]) -> Path:
+    own = Path(config["root"]) / "mkdocs.yml"
+    return own if own.is_file() else REPO_ROOT / "mkdocs.yml"
+
+
+def editions(config: dict[str, Any]) -> list[str]:
+    names = list(config.get("editions") or {context.DEFAULT_EDITION: {}})
+    return [n for n in names if n == context.DEFAULT_EDITION or _converted_editions_supported()]
+
+
+def _converted_editions_supported() -> bool:
+    from importlib.util import find_spec
+
+    return find_spec("handbook.site.edition") is not None
+
+
+def site_dir(config: dict[str, Any], edition: str) -> Path:
+    spec = (config.get("editions") or {}).get(edition) or {}
+    return Path(config["root"]) / spec.get("site_dir", "site" if edition == context.DEFAULT_EDITION else f"site/{edition}")
+
+
+def build(config: dict[str, Any], edition: str | None = None, *, force: bool = False) -> list[Path]:
+    """Build ``edition`` (default: every edition in handbook.yml) into its site folder.
+
+    Returns the site folders built (empty when everything was up to date)."""
+    built = []
+    for name in [edition] if edition else editions(config):
+        if _build_edition(config, name, force=force):
+            built.append(site_dir(config, name))
+    return built
+
+
+def _build_edition(config: dict[str, Any], edition: str, *, force: bool) -> bool:
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+
+    root = Path(config["root"])
+    staging = root / "build" / "site" / edition
+    target = site_dir(config, edition)
+    docs_dir = _docs_dir(config, edition)
+    stamp_file = root / "build" / "site" / f"{edition}.stamp"
+    stamp = _stamp(config, edition, docs_dir)
+    if not force and target.joinpath("index.html").is_file() and stamp_file.is_file() \
+            and stamp_file.read_text() == stamp:
+        log.info("site %s: up to date", edition)
+        return False
+    mkfile = mkdocs_file(config)
+    previous = context.current
+    context.current = context.Run(dict(config), edition, essays_uri=_essays_uri(config))
+    try:
+        cfg = load_config(config_file=str(mkfile), docs_dir=str(docs_dir), site_dir=str(staging), strict=True)
+        if edition != context.DEFAULT_EDITION:
+            cfg.theme["language"] = edition
+        cfg.plugins.on_startup(command="build", dirty=False)
+        mkdocs_build(cfg)
+        cfg.plugins.on_shutdown()
+    finally:
+        context.current = previous
+    _publish(staging, target, nested=[site_dir(config, e) for e in editions(config) if e != edition])
+    stamp_file.parent.mkdir(parents=True, exist_ok=True)
+    stamp_file.write_text(stamp)
+    log.info("site %s: built into %s", edition, target)
+    return True
+
+
+def _essays_uri(config: dict[str, Any]) -> str:
+    root = Path(config["root"])
+    return Path(os.path.relpath(root / config["paths"]["essays"], root / "docs")).as_posix()
+
+
+def _docs_dir(config: dict[str, Any], edition: str) -> Path:
+    root = Path(config["root"])
+    if edition == context.DEFAULT_EDITION:
+        return root / "docs"
+    from .edition import prepare_docs
+
+    return prepare_docs(config, edition)
+
+
+def _publish(staging: Path, target: Path, nested: Iterable[Path]) -> None:
+    """Replace ``target``'s contents by ``staging``'s, keeping other editions' folders inside it."""
+    keep = {p.resolve() for p in nested}
+    target.mkdir(parents=True, exist_ok=True)
+    for child in target.iterdir():
+        if child.resolve() in keep:
+            continue
+        shutil.rmtree(child) if child.is_dir() and not child.is_symlink() else child.unlink()
+    for child in staging.iterdir():
+        dest = target / child.name
+        if child.is_dir():
+            shutil.copytree(child, dest)
+        else:
+            shutil.copy2(child, dest)
+
+
+def _files(folder: Path) -> Iterable[Path]:
+    if folder.is_dir():
+        yield from sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+
+
+def _stamp(config: dict[str, Any], edition: str, docs_dir: Path) -> str:
+    """A digest of everything an edition's build reads."""
+    from importlib.metadata import version
+
+    digest = hashlib.sha256()
+    digest.update(json.dumps({k: v for k, v in config.items() if k != "root"}, sort_keys=True, default=str,
+                             ensure_ascii=False).encode())
+    digest.update(json.dumps({p: version(p) for p in VERSION_PACKAGES}).encode())
+    mkfile = mkdocs_file(config)
+    sources = [mkfile, *_files(mkfile.parent / "overrides"), *_files(PACKAGE_DIR), *_files(Path(config["root"]) / "docs")]
+    for path in sources:
+        digest.update(str(path).encode())
+        digest.update(path.read_bytes())
+    digest.update(edition.encode())
+    return digest.hexdigest()
+
+
+def serve(config: dict[str, Any], *, dev_addr: str = "127.0.0.1:8000") -> None:
+    """Live preview: MkDocs' server, rebuilding on changes to docs/, seeds/, handbook.yml, the
+    theme overrides and this package; changed seeds are cleaned again first (see the hook)."""
+    from mkdocs.commands.serve import serve as mkdocs_serve
+
+    context.current = context.Run(dict(config), context.DEFAULT_EDITION, essays_uri=_essays_uri(config),
+                                  serving=True)
+    mkfile = mkdocs_file(config)
+    root = Path(config["root"])
+    mkdocs_serve(config_file=str(mkfile), docs_dir=str(root / "docs"), dev_addr=dev_addr,
+                 watch=[str(root / "seeds"), str(root / "handbook.yml"), str(mkfile.parent / "overrides")],
+                 livereload=True)

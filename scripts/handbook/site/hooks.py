@@ -1,0 +1,156 @@
+"""MkDocs hooks of the handbook site (``hooks:`` in mkdocs.yml).
+
+* on_config: reads handbook.yml and the catalogue, sets the site's name and the navigation.
+* on_files: adds one generated page per chapter.
+* on_page_markdown: escapes titles, adds the home page's title and catalogue, and an essay's date,
+  source and chapter under its title.
+* on_post_build: indexes the built pages with Pagefind (``handbook.site.search``).
+* on_pre_build while serving: re-runs the cleaner for seeds that changed.
+
+MkDocs loads this file as a module of its own: everything shared with ``handbook.site`` is
+imported the ordinary (absolute) way.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup, escape
+from mkdocs.structure.files import File, Files
+from mkdocs.utils import get_relative_url
+
+from handbook.site import context, labels as ui, nav as site_nav, search
+from handbook.site.catalogue import load_catalogue
+
+log = logging.getLogger("mkdocs.plugins.handbook")
+
+_state: dict[str, Any] = {}
+
+
+def _run(config) -> context.Run:
+    run = context.current
+    if run is None:  # plain `mkdocs build` / `mkdocs serve`: handbook.yml beside mkdocs.yml
+        from handbook import config as handbook_config
+
+        root = Path(config.config_file_path).resolve().parent
+        run = context.Run(dict(handbook_config.load(root / handbook_config.CONFIG_NAME)))
+        context.current = run
+    return run
+
+
+def on_startup(command: str, dirty: bool) -> None:
+    context.serving = command == "serve"
+
+
+def on_config(config):
+    run = _run(config)
+    hb = run.config
+    root = Path(hb["root"])
+    site = hb.get("site") or {}
+    labels = ui.labels(run.edition, hb)
+    essays_uri = run.essays_uri or Path(os.path.relpath(root / hb["paths"]["essays"], config.docs_dir)).as_posix()
+    if context.serving or run.serving:
+        _clean_changed_seeds(run)
+    catalogue = load_catalogue(hb)
+    sections = site_nav.sections(catalogue, essays_uri)
+    if run.edition != context.DEFAULT_EDITION:
+        sections = ui.convert_sections(sections, run.edition, hb)
+    title = ui.convert(hb.get("title") or config.site_name, run.edition, hb)
+    config.site_name = title
+    config.nav = site_nav.nav_config(sections, labels["home"], int(site.get("nav_fanout", 50)))
+    _state.update(sections=sections, title=title, subtitle=ui.convert(hb.get("subtitle") or "", run.edition, hb),
+                  labels=labels, items={i.src_uri: i for s in sections for i in s.items},
+                  chapters={s.name: s for s in sections}, run=run)
+    config.extra["handbook"] = {"edition": run.edition, "labels": labels,
+                                "editions": []}
+    return config
+
+
+def on_files(files: Files, config) -> Files:
+    for section in _state["sections"]:
+        if files.get_file_from_path(section.src_uri) is None:
+            files.append(File.generated(config, section.src_uri,
+                                        content=site_nav.chapter_page(section, _state["labels"])))
+    return files
+
+
+def on_page_markdown(markdown: str, page, config, files) -> str:
+    uri = page.file.src_uri
+    labels = _state["labels"]
+    if page.is_homepage:
+        page.meta["title"] = Markup(escape(_state["title"]))
+        page.meta["handbook_kind"] = "home"
+        head = f"# {site_nav.md_text(_state['title'])}\n\n"
+        if _state["subtitle"]:
+            head += f"{site_nav.md_text(_state['subtitle'])}\n{{: .hb-subtitle }}\n\n"
+        catalogue = f"## {site_nav.md_text(labels['catalogue'])}\n\n" + site_nav.catalogue_markdown(
+            _state["sections"], uri, labels)
+        marker = "<!-- catalogue -->"
+        body = markdown.replace(marker, catalogue, 1) if marker in markdown else markdown.rstrip() + "\n\n" + catalogue
+        return head + body
+    item = _state["items"].get(uri)
+    if item is None:
+        if page.meta.get("handbook_kind") == "chapter":
+            page.meta["title"] = Markup(escape(_chapter_name(uri)))
+        elif "title" in page.meta:
+            page.meta["title"] = Markup(escape(str(page.meta["title"])))
+        return markdown
+    page.meta["title"] = Markup(escape(item.title))
+    page.meta["handbook_kind"] = "essay"
+    chapter = _state["chapters"][item.chapter]
+    chapter_url = get_relative_url(_url_of(chapter.src_uri, config), page.url)
+    parts = []
+    if item.date:
+        parts.append(f'<span class="hb-meta__item">{escape(labels["date"])}<time datetime="{escape(item.date)}">{escape(ui.date_words(item.date, labels))}</time></span>')
+    parts.append(f'<span class="hb-meta__item">{escape(labels["chapter"])}<a href="{escape(chapter_url)}">{escape(item.chapter)}</a></span>')
+    if item.source:
+        parts.append(f'<span class="hb-meta__item">{escape(labels["source"])}<code>{escape(item.source)}</code></span>')
+    meta_html = f'<p class="hb-meta" data-pagefind-ignore>{"".join(parts)}</p>\n\n'
+    lines = markdown.split("\n")
+    for i, line in enumerate(lines):
+        if line.startswith("# "):
+            return "\n".join(lines[: i + 1]) + "\n\n" + meta_html + "\n".join(lines[i + 1 :])
+    return f"# {site_nav.md_text(item.title)}\n\n" + meta_html + markdown
+
+
+def _chapter_name(uri: str) -> str:
+    for section in _state["sections"]:
+        if section.src_uri == uri:
+            return section.name
+    return uri
+
+
+def _url_of(src_uri: str, config) -> str:
+    stem = src_uri[: -len(".md")]
+    if stem.endswith("/index") or stem == "index":
+        return stem[: -len("index")]
+    return stem + "/" if config.use_directory_urls else stem + ".html"
+
+
+def on_post_build(config) -> None:
+    run = _state["run"]
+    search.index_site(Path(config.site_dir), run.config, run.edition)
+
+
+def _clean_changed_seeds(run: context.Run) -> None:
+    """While serving: run the cleaner on the seeds changed since the last build."""
+    hb = run.config
+    seeds = sorted((Path(hb["root"]) / hb["paths"]["seeds"]).glob("*"))
+    current = {p: p.stat().st_mtime for p in seeds if p.is_file()}
+    changed = [p for p, t in current.items() if run.seen.get(p) != t]
+    first = not run.seen
+    run.seen = current
+    if first or not changed:
+        return
+    log.info("handbook: %d seed(s) changed, cleaning", len(changed))
+    try:  # the cleaner's batch keeps a cache: only the changed seeds are cleaned again
+        from handbook import batch
+
+        root = Path(hb["root"])
+        batch.run(hb, [os.path.relpath(root / hb["paths"]["seeds"])], Path(os.path.relpath(root / hb["paths"]["essays"])),
+                  jobs=1, progress=False)
+    except Exception as error:  # the preview keeps running; the cleaner reports what it refused
+        log.warning("handbook: the cleaner failed on %s: %s", ", ".join(p.name for p in changed), error)

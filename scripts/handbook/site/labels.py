@@ -1,0 +1,72 @@
+"""The words the generated pages use (in Simplified), and their conversion for other editions."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from functools import lru_cache
+from typing import Any
+
+LABELS = {
+    "home": "首页",
+    "catalogue": "目录",
+    "chapter_page": "本章目录",
+    "count": "共 {n} 篇",
+    "date": "日期：",
+    "source": "来源：",
+    "chapter": "章节：",
+    "date_words": "{y}年{m}月{d}日",
+    "search_placeholder": "搜索",
+    "search_hint": "输入词语搜索全部文章",
+    "search_none": "没有找到包含“{q}”的文章",
+    "search_count": "找到 {n} 篇文章",
+    "search_more": "显示更多",
+    "search_loading": "正在搜索……",
+    "search_error": "搜索暂时不可用",
+    "edition": "版本",
+}
+
+
+def edition_config(config: dict[str, Any], edition: str) -> dict[str, Any]:
+    return (config.get("editions") or {}).get(edition) or {}
+
+
+@lru_cache(maxsize=4)
+def _converter(name: str):
+    import opencc
+
+    return opencc.OpenCC(name if name.endswith(".json") else name + ".json")
+
+
+def convert(text: str, edition: str, config: dict[str, Any]) -> str:
+    """``text`` (Simplified) as the edition writes it; unchanged for the Simplified edition."""
+    scheme = edition_config(config, edition).get("opencc")
+    if not scheme or not text:
+        return text
+    return _converter(scheme).convert(text)
+
+
+def labels(edition: str, config: dict[str, Any]) -> dict[str, str]:
+    return {key: convert(value, edition, config) for key, value in LABELS.items()}
+
+
+def convert_sections(sections, edition: str, config: dict[str, Any]):
+    return [replace(s, name=convert(s.name, edition, config),
+                    items=[replace(i, chapter=convert(i.chapter, edition, config), title=convert(i.title, edition, config),
+                                   summary=convert(i.summary, edition, config)) for i in s.items])
+            for s in sections]
+
+
+def date_words(date: str, words: dict[str, str]) -> str:
+    match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", date.strip())
+    if not match:
+        return date
+    y, m, d = match.groups()
+    return words["date_words"].format(y=y, m=int(m), d=int(d))
+
+
+def edition_links(config: dict[str, Any], current: str) -> list[dict[str, str]]:
+    """The editions for the language switcher: label, language code and site folder."""
+    return [{"edition": name, "label": spec.get("label", name), "site_dir": spec.get("site_dir", "site"),
+             "current": name == current}
+            for name, spec in (config.get("editions") or {}).items()]

@@ -1,0 +1,164 @@
+"""Search: Pagefind's extended build indexes the built pages; ``overrides/assets/handbook/search.js``
+queries it in the browser.
+
+Pagefind segments Chinese into words, and matches a query word only at the start of an indexed
+word: 手册 is not found in 本手册, nor 华人 in 中华人民共和国, because those were indexed as one
+word or split elsewhere. So each page is indexed with, besides its text, every pair of adjacent Han
+characters in it (and each run's last character), written after a sentinel in the copy of the
+page handed to Pagefind (the page on disk is untouched). The browser turns a query into the same
+pairs, asks Pagefind for the pages holding all of them, then keeps only the pages whose text holds
+the query itself and shows the passage around it with the query marked. So a query finds exactly
+the pages containing it, wherever it falls in the text's words.
+
+Text and query are compared after the same per-character normalisation: Traditional characters
+to Simplified (OpenCC t2s, one character to one), full-width to half-width, lower case. A query
+typed in either script finds essays in either edition.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+import logging
+import re
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable
+
+log = logging.getLogger("mkdocs.plugins.handbook.search")
+
+SENTINEL = "〓索引〓"
+MARKER = "<!--hb-search-grams-->"
+BODY = re.compile(r"<div data-pagefind-body[^>]*>(.*?)" + re.escape(MARKER), re.S)
+HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+")
+IGNORED = re.compile(r'<(p|a|span)\b[^>]*(?:data-pagefind-ignore|class="headerlink")[^>]*>.*?</\1>', re.S)
+TAG = re.compile(r"<[^>]+>")
+CHARMAP_NAME = "handbook-charmap.json"
+
+
+@lru_cache(maxsize=1)
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s.json")
+
+
+@lru_cache(maxsize=4)
+def _s2t(scheme: str):
+    import opencc
+
+    return opencc.OpenCC(scheme + ".json")
+
+
+def charmap(chars: Iterable[str], schemes: Iterable[str] = ("s2t",)) -> dict[str, str]:
+    """Per-character normalisation for ``chars`` and their Traditional forms: only what changes."""
+    chars = set(chars)
+    for scheme in schemes:
+        converted = _s2t(scheme).convert("".join(sorted(chars)))
+        chars |= set(converted)
+    result = {}
+    for c in sorted(chars):
+        n = _t2s().convert(c)
+        if len(n) != 1:
+            n = c
+        k = unicodedata.normalize("NFKC", n).lower()
+        n = k if len(k) == 1 else n
+        if n != c:
+            result[c] = n
+    return result
+
+
+def normalize(text: str, cmap: dict[str, str]) -> str:
+    out = []
+    for c in text:
+        n = cmap.get(c)
+        if n is None:
+            k = unicodedata.normalize("NFKC", c).lower()
+            n = k if len(k) == 1 else c
+        out.append(n)
+    return "".join(out)
+
+
+def page_text(page_html: str) -> str | None:
+    """The indexed text of a built page (its data-pagefind-body), or None when it is not indexed."""
+    match = BODY.search(page_html)
+    if not match:
+        return None
+    return html.unescape(TAG.sub(" ", IGNORED.sub(" ", match.group(1))))
+
+
+def grams(text: str) -> list[str]:
+    """Every pair of adjacent Han characters, and each run's last character, once each."""
+    seen: dict[str, None] = {}
+    for run in HAN_RUN.findall(text):
+        for i in range(len(run) - 1):
+            seen[run[i : i + 2]] = None
+        seen[run[-1]] = None
+    return list(seen)
+
+
+def url_of(path: Path, site_dir: Path) -> str:
+    rel = path.relative_to(site_dir).as_posix()
+    if rel == "index.html":
+        return "/"
+    return "/" + (rel[: -len("index.html")] if rel.endswith("/index.html") else rel)
+
+
+def index_site(site_dir: Path, config: dict[str, Any], edition: str) -> dict[str, int]:
+    """Index the built site in ``site_dir`` into ``site_dir/pagefind``; returns counts."""
+    site_dir = Path(site_dir)
+    pages = []
+    for path in sorted(site_dir.rglob("*.html")):
+        rel = path.relative_to(site_dir).parts
+        if rel[0] in ("pagefind", "assets") or (len(rel) > 1 and rel[0] == "zh-Hant"):
+            continue
+        text = path.read_text(encoding="utf-8")
+        body = page_text(text)
+        if body is not None:
+            pages.append((path, text, body))
+    schemes = {spec.get("opencc", "s2t") for spec in (config.get("editions") or {}).values() if spec.get("opencc")}
+    cmap = charmap({c for _, _, body in pages for c in body if HAN_RUN.match(c)}, schemes or {"s2t"})
+    _run_async(_index(site_dir, pages, cmap))
+    (site_dir / "pagefind" / CHARMAP_NAME).write_text(
+        json.dumps({"sentinel": SENTINEL, "charmap": cmap}, ensure_ascii=False, separators=(",", ":")),
+        encoding="utf-8")
+    log.info("handbook: indexed %d pages for search", len(pages))
+    return {"pages": len(pages), "charmap": len(cmap)}
+
+
+def _run_async(coroutine) -> None:
+    """Run ``coroutine`` to completion, in a thread of its own if this one already runs an event
+    loop (MkDocs may be driven from async code, or next to Playwright's sync API)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(coroutine)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, coroutine).result()
+
+
+async def _index(site_dir: Path, pages, cmap: dict[str, str]) -> None:
+    from pagefind.index import IndexConfig, PagefindIndex
+
+    _require_extended()
+    config = IndexConfig(force_language="zh", exclude_selectors=[".headerlink", "[data-pagefind-ignore]"],
+                         output_path=str(site_dir / "pagefind"))
+    async with PagefindIndex(config=config) as index:
+        for path, text, body in pages:
+            appendix = f'<div lang="zh">{SENTINEL} {" ".join(grams(normalize(body, cmap)))}</div>'
+            await index.add_html_file(content=text.replace(MARKER, appendix, 1), url=url_of(path, site_dir))
+        # leaving the context writes the bundle to output_path
+
+
+def _require_extended() -> None:
+    try:
+        from pagefind_bin_extended import get_executable
+
+        get_executable()
+    except Exception as error:  # pragma: no cover - the lock file pins pagefind_bin_extended
+        raise RuntimeError("Pagefind's extended build (pagefind_bin_extended) is needed: it segments Chinese") from error
