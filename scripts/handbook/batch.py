@@ -32,6 +32,7 @@ class Outcome:
     entries: list[dict] = field(default_factory=list)
     written: int = 0
     unchanged: int = 0
+    fresh: set[str] = field(default_factory=set)  # sources cleaned in this run, not taken from the cache
     removed: list[str] = field(default_factory=list)
 
     @property
@@ -109,6 +110,7 @@ def run(config: dict, sources: list[str], out: Path, jobs: int | None = None, pr
             outcome.entries.append(cache[source]["report"])
             continue
         result = results[source]
+        outcome.fresh.add(source)
         if result.essay:
             name = names[source]
             if manifest.is_hand_written(name):
@@ -198,11 +200,13 @@ def summary(outcome: Outcome, out: Path) -> str:
     repairs: Counter[str] = Counter()
     essays: Counter[str] = Counter()
     for entry in entries:
+        if entry["source"] not in outcome.fresh:
+            continue
         repairs.update(entry["repairs"])
         essays.update(entry["repairs"].keys())
     for name, count in repairs.most_common():
         lines.append(f"  {name}: {count} line{'s' if count != 1 else ''} in {essays[name]} essay{'s' if essays[name] != 1 else ''}")
-    footer_lines = sum(len(entry["removed"]) for entry in entries)
+    footer_lines = sum(len(entry["removed"]) for entry in entries if entry["source"] in outcome.fresh)
     if footer_lines:
         lines.append(f"  footer lines removed: {footer_lines}")
     for entry in outcome.refused:

@@ -41,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
 
     commands.add_parser("build", help="clean the seeds, build the site and the booklets (what `make` runs)")
     commands.add_parser("serve", help="preview the site, re-cleaning a seed when it changes")
+    booklet = commands.add_parser("booklet", help="typeset the print booklets (see `handbook booklet --help`)", add_help=False)
+    booklet.add_argument("options", nargs=argparse.REMAINDER)
 
     args = parser.parse_args(argv)
     try:
@@ -51,6 +53,10 @@ def main(argv: list[str] | None = None) -> int:
         return run_clean(config, args.sources, args.out, args.report, args.jobs, args.quiet)
     if args.command == "build":
         return run_build(config)
+    if args.command == "booklet":
+        from . import booklet
+
+        return booklet.main(args.options)
     from . import site
 
     return site.serve(config) or 0
@@ -69,6 +75,11 @@ def run_clean(config: dict, sources: list[str], out: Path | None, report: Path |
 
 
 def run_build(config: dict) -> int:
-    """Everything ``make`` builds, each step skipping what has not changed."""
+    """Everything ``make`` builds, each step skipping what has not changed: clean → site → booklet
+    (the booklets are copied into the site, which ``mkdocs build`` empties)."""
+    from . import booklet, site
+
     status = run_clean(config, [], None, Path(config["root"]) / "build" / "clean-report.json", None)
+    site.build(config)
+    booklet.build(config)
     return status
