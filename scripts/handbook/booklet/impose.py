@@ -3,7 +3,8 @@
 For a booklet of n pages (padded with blanks to a multiple of 4), sheet side 2k carries pages
 n-2k | 2k+1 and side 2k+1 carries 2k+2 | n-2k-1. Printed duplex (flip on the short edge), the stack
 folded in the middle and stapled reads 1, 2, 3 … n. A5 pages go on A4 sheets, A4 pages on A3.
-Pages are placed as vectors (pypdf's ``merge_transformed_page``): text stays text, fonts stay fonts.
+Each page becomes a form XObject drawn on its sheet: text stays text, fonts stay fonts, and no
+content stream is parsed (pypdf's ``merge_transformed_page`` parses them all, 0.1 s a page).
 """
 
 from __future__ import annotations
@@ -11,7 +12,10 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from pypdf import PdfReader, PdfWriter, Transformation
+from typing import Any
+
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject, StreamObject, TextStringObject
 
 
 def spreads(page_count: int) -> list[tuple[int | None, int | None]]:
@@ -51,13 +55,23 @@ def impose(source: Path, output: Path, title: str | None = None, date: dt.date |
     if sheet_w < 2 * width - 0.5 or sheet_h < height - 0.5:
         raise ValueError(f"two {width:.0f} × {height:.0f} pt pages do not fit a {sheet_w:.0f} × {sheet_h:.0f} pt sheet")
     writer = PdfWriter()
+    forms: dict[int, Any] = {}
     sides = spreads(len(reader.pages))
     for left, right in sides:
         sheet = writer.add_blank_page(width=sheet_w, height=sheet_h)
+        names, ops = DictionaryObject(), []
         for x, index in ((sheet_w / 2 - width, left), (sheet_w / 2, right)):
-            if index is not None:
-                sheet.merge_transformed_page(reader.pages[index], Transformation().translate(x, (sheet_h - height) / 2))
-        sheet.compress_content_streams()
+            if index is None:
+                continue
+            if index not in forms:
+                forms[index] = _form(writer, reader.pages[index])
+            name = f"/P{index + 1}"
+            names[NameObject(name)] = forms[index]
+            ops.append(f"q 1 0 0 1 {x:.4f} {(sheet_h - height) / 2:.4f} cm {name} Do Q")
+        sheet[NameObject("/Resources")] = DictionaryObject({NameObject("/XObject"): names})
+        content = StreamObject()
+        content.set_data("\n".join(ops).encode("ascii"))
+        sheet[NameObject("/Contents")] = writer._add_object(content)
     info = {"/Producer": "handbook booklet imposition (pypdf)"}
     if title:
         info["/Title"] = title
@@ -67,10 +81,27 @@ def impose(source: Path, output: Path, title: str | None = None, date: dt.date |
     writer.add_metadata(info)
     lang = reader.trailer["/Root"].get("/Lang")
     if lang:
-        from pypdf.generic import NameObject, TextStringObject
-
         writer.root_object[NameObject("/Lang")] = TextStringObject(str(lang))
     output.parent.mkdir(parents=True, exist_ok=True)
     with open(output, "wb") as handle:
         writer.write(handle)
     return len(sides)
+
+
+def _form(writer: PdfWriter, page: Any) -> Any:
+    """``page`` of the source as a form XObject in ``writer``; returns its indirect reference."""
+    contents = page.get("/Contents")
+    streams = [] if contents is None else contents.get_object()
+    if not isinstance(streams, list):
+        streams = [streams]
+    data = b"\n".join(stream.get_object().get_data() for stream in streams)
+    box = page.mediabox
+    form = StreamObject()
+    form.set_data(data)
+    form.update({
+        NameObject("/Type"): NameObject("/XObject"),
+        NameObject("/Subtype"): NameObject("/Form"),
+        NameObject("/BBox"): ArrayObject(FloatObject(v) for v in (box.left, box.bottom, box.right, box.top)),
+        NameObject("/Resources"): (page.get_inherited("/Resources", None) or DictionaryObject()).clone(writer),
+    })
+    return writer._add_object(form.flate_encode())
