@@ -15,6 +15,9 @@ import yaml
 from .essay import Block, Essay
 
 GENERATOR = "handbook"
+# libyaml's C loader and dumper when present: several times faster on thousands of pages.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 # ASCII characters with a meaning in Markdown, its extensions, HTML or Jinja; `&` first of all.
 _SYNTAX = re.compile(r"[&<>*_`\[\]{}#|~^=\\!+$]")
 # At the start of a line: list items (- + 1.), and what the set above does not already cover.
@@ -59,7 +62,7 @@ def to_markdown(essay: Essay) -> str:
     <BLANKLINE>
     """
     front = {"title": essay.title, **essay.meta, "generator": GENERATOR}
-    lines = ["---", yaml.safe_dump(front, allow_unicode=True, sort_keys=False, width=10**6).strip(), "---", "", f"# {escape(essay.title)}", ""]
+    lines = ["---", yaml.dump(front, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=10**6).strip(), "---", "", f"# {escape(essay.title)}", ""]
     for block in essay.blocks:
         prefix = "#" * block.level + " " if block.kind == "heading" else ""
         lines += [prefix + escape(block.text), ""]
@@ -77,7 +80,7 @@ def parse(markdown: str, source: str = "") -> Essay:
     body = markdown
     if markdown.startswith("---\n"):
         end = markdown.index("\n---\n", 3)
-        meta = yaml.safe_load(markdown[4:end]) or {}
+        meta = yaml.load(markdown[4:end], Loader=_Loader) or {}
         body = markdown[end + 5 :]
     essay = Essay(source or str(meta.get("source", "")), title=html.unescape(str(meta.pop("title", ""))))
     essay.meta = {key: str(value) for key, value in meta.items()}
