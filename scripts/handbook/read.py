@@ -97,6 +97,4 @@ def read_text(data: bytes) -> tuple[str, str]:
     controls = sum(1 for c in text if unicodedata.category(c) == "Cc" and c not in "\n\t")
     if controls > max(3, len(text) // 100):
         raise EssayError(f"it is binary, not text ({controls} control characters in {len(text)})")
-    if not any(is_han(c) for c in text):
-        raise EssayError(f"it holds no Chinese text (decoded as {encoding})")
     return text, encoding
