@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import string
 import subprocess
 from collections import Counter
 from pathlib import Path
@@ -18,6 +19,8 @@ from types import SimpleNamespace as NS
 
 import pdfplumber
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from handbook.booklet import build
@@ -485,3 +488,22 @@ def test_long_latin_runs_break_instead_of_overflowing(config, tmp_path):
         latin = [c for c in page.chars if c["text"].isascii()]
         assert latin and all(inside - 1 <= c["x0"] and c["x1"] <= page.width - outside + 1 for c in latin)
         assert squeeze(text) in squeeze(page.extract_text())
+
+
+HAN = "窗口公安民警服务群众户籍交通办事效率制度材料清单指南法律依据责任监督"
+PUNCT = "，。、；：？！“”‘’《》（）【】…—"
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.text(alphabet=HAN + PUNCT + string.ascii_letters + string.digits + string.punctuation + " ", min_size=1, max_size=120)
+                .filter(lambda s: s.strip()), min_size=1, max_size=4))
+def test_any_essay_text_prints_as_itself(config, tmp_path_factory, paragraphs):
+    """Whatever a scrape holds (Typst markup characters included) is printed as text, all of it."""
+    out = tmp_path_factory.mktemp("any")
+    chapters = [NS(name="综合", essays=[NS(slug="x", essay=Essay("x.txt", "测试", blocks=[Block("paragraph", p) for p in paragraphs]))])]
+    result = build({**config, "booklet": {"impose": False}}, "zh-Hans", chapters=chapters, out_dir=out,
+                   copy_to_site=False, quiet=True, paper="A5")[0]
+    data = json.loads((result.pdf.parent / "data.json").read_text(encoding="utf-8"))
+    with pdfplumber.open(result.pdf) as pdf:
+        text = "".join(body(page, data).extract_text() for page in pdf.pages[4:])
+    assert squeeze(text) == squeeze("综合测试" + "".join(paragraphs))
