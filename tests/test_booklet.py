@@ -247,14 +247,16 @@ def test_fonts_are_noto_cjk_embedded_and_subset(book):
 
 
 def test_body_is_serif_and_headings_sans(book):
-    _, essay_data, first, _ = essay_pages(book)[0]
-    page = body(book.pdf.pages[first - 1], book.data)
-    lines = page.extract_text_lines(return_chars=True)
-    title = next(line for line in lines if squeeze(line["text"]) == squeeze(essay_data["title"]))
-    assert all("Sans" in c["fontname"] for c in title["chars"])
-    first_paragraph = next(block["text"] for block in essay_data["blocks"] if block["kind"] == "paragraph")
-    paragraph = next(line for line in lines if squeeze(line["text"]).startswith(squeeze(first_paragraph)[:8]))
-    assert all("Serif" in c["fontname"] for c in paragraph["chars"])
+    size = book.data["body_size"]
+    for _, essay_data, first, _ in essay_pages(book):
+        page = body(book.pdf.pages[first - 1], book.data)
+        title = [c for c in page.chars if c["size"] > 1.4 * size]  # essay titles are set at 1.5 em
+        assert squeeze("".join(c["text"] for c in title)) == squeeze(essay_data["title"])
+        assert all("Sans" in c["fontname"] for c in title)
+        first_paragraph = next(block["text"] for block in essay_data["blocks"] if block["kind"] == "paragraph")
+        lines = page.extract_text_lines(return_chars=True)
+        paragraph = next(line for line in lines if squeeze(line["text"]).startswith(squeeze(first_paragraph)[:8]))
+        assert all("Serif" in c["fontname"] for c in paragraph["chars"])
 
 
 def test_no_closing_punctuation_at_line_start_nor_opening_at_line_end(book):
