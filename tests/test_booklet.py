@@ -94,7 +94,9 @@ def open_books(results):
 def booklets(tmp_path_factory, config):
     """Both editions of the sample essays, built once: {code: NS(result, data, pdf, reader, texts…)}."""
     out = tmp_path_factory.mktemp("booklet")
-    books = open_books(build(config, chapters=catalogue(), out_dir=out, copy_to_site=False, quiet=True, paper="A5"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("SOURCE_DATE_EPOCH", raising=False)  # the date comes from the essays
+        books = open_books(build(config, chapters=catalogue(), out_dir=out, copy_to_site=False, quiet=True, paper="A5"))
     yield books
     for book in books.values():
         book.pdf.close()
@@ -109,7 +111,9 @@ def essay_booklets(tmp_path_factory, config):
     if not chapters:
         pytest.skip("no essays in docs/essays yet (`handbook clean`)")
     out = tmp_path_factory.mktemp("essays")
-    books = open_books(build(config, chapters=chapters, out_dir=out, copy_to_site=False, quiet=True, paper="A5"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("SOURCE_DATE_EPOCH", raising=False)
+        books = open_books(build(config, chapters=chapters, out_dir=out, copy_to_site=False, quiet=True, paper="A5"))
     yield books
     for book in books.values():
         book.pdf.close()
@@ -366,7 +370,8 @@ def test_metadata(book):
     assert info.title == f"{book.data['title']}（{book.data['edition_label']}）"
     lang = str(book.reader.trailer["/Root"]["/Lang"])
     assert lang == ("zh-CN" if book.result.edition == "zh-Hans" else "zh-TW")
-    assert info["/CreationDate"].startswith("D:20140830")
+    dates = [e["date"] for chapter in book.data["chapters"] for e in chapter["essays"] if e["date"]]
+    assert info["/CreationDate"].startswith("D:" + (max(dates).replace("-", "") if dates else "2000"))
 
 
 def test_traditional_edition_is_converted(booklets):
@@ -416,7 +421,8 @@ def test_imposed_file_has_pages_in_booklet_order(book):
 # ---- build behaviour
 
 
-def test_unchanged_inputs_are_not_rebuilt_and_site_gets_copies(booklets, config, tmp_path):
+def test_unchanged_inputs_are_not_rebuilt_and_site_gets_copies(booklets, config, tmp_path, monkeypatch):
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     out = booklets["zh-Hans"].result.pdf.parent.parent
     site = tmp_path / "site"
     (site / "zh-Hant").mkdir(parents=True)
@@ -432,7 +438,8 @@ def test_unchanged_inputs_are_not_rebuilt_and_site_gets_copies(booklets, config,
     assert (site / "zh-Hant" / "downloads" / "handbook-zh-Hant-booklet.pdf").is_file()
 
 
-def test_same_inputs_give_the_same_bytes(booklets, config, tmp_path):
+def test_same_inputs_give_the_same_bytes(booklets, config, tmp_path, monkeypatch):
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     again = build(config, "zh-Hans", chapters=catalogue(), out_dir=tmp_path, copy_to_site=False, quiet=True, paper="A5", force=True)
     assert again[0].built
     assert again[0].pdf.read_bytes() == booklets["zh-Hans"].result.pdf.read_bytes()
@@ -509,3 +516,19 @@ def test_any_essay_text_prints_as_itself(config, tmp_path_factory, paragraphs):
     with pdfplumber.open(result.pdf) as pdf:
         text = "".join(body(page, data).extract_text() for page in pdf.pages[4:])
     assert squeeze(text) == squeeze("综合测试" + "".join(paragraphs))
+
+
+def test_no_essay_dates_no_date_on_the_cover(config, tmp_path, monkeypatch):
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    small = [NS(name="综合", essays=[NS(slug="d", essay=essay("浅谈窗口民警的职业素养", 1))])]
+    result = build(config, "zh-Hans", chapters=small, out_dir=tmp_path, copy_to_site=False, quiet=True)[0]
+    assert json.loads((result.pdf.parent / "data.json").read_text(encoding="utf-8"))["date"] == ""
+    assert "年" not in PdfReader(result.pdf).pages[0].extract_text()
+    assert PdfReader(result.pdf).metadata["/CreationDate"].startswith("D:2000")
+
+
+def test_source_date_epoch_sets_the_date(config, tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # 2023-11-14
+    small = [NS(name="综合", essays=[NS(slug="d", essay=essay("浅谈窗口民警的职业素养", 1, "2012-01-15"))])]
+    result = build(config, "zh-Hans", chapters=small, out_dir=tmp_path, copy_to_site=False, quiet=True)[0]
+    assert "2023年11月14日" in PdfReader(result.pdf).pages[0].extract_text().replace(" ", "")

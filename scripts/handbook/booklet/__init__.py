@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from .data import PAPERS, Edition, booklet_options, build_date, editions, export
+from .data import NO_DATE, PAPERS, Edition, booklet_options, build_date, editions, export
 from .impose import SHEETS, impose
 
 TEMPLATE = Path(__file__).with_name("handbook.typ")
@@ -89,7 +89,7 @@ def build(config: dict[str, Any], edition: str | None = None, *, paper: str | No
     return results
 
 
-def build_edition(config: dict[str, Any], edition: Edition, chapters: list[Any], date: dt.date,
+def build_edition(config: dict[str, Any], edition: Edition, chapters: list[Any], date: dt.date | None,
                   options: dict[str, Any], out: Path, force: bool = False) -> Result:
     """Typeset and impose one edition into ``out``, unless its inputs are unchanged."""
     import typst
@@ -111,7 +111,8 @@ def build_edition(config: dict[str, Any], edition: Edition, chapters: list[Any],
     started = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
     (out / "data.json").write_text(payload + "\n", encoding="utf-8")
-    timestamp = dt.datetime(date.year, date.month, date.day, tzinfo=dt.timezone.utc)
+    day = date or NO_DATE
+    timestamp = dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
     try:
         compiler = typst.Compiler(str(TEMPLATE))
         pdf_bytes, warnings = compiler.compile_with_warnings(
@@ -127,7 +128,7 @@ def build_edition(config: dict[str, Any], edition: Edition, chapters: list[Any],
         print(f"booklet {edition.code}: typst warning: {getattr(warning, 'message', warning)}", file=sys.stderr)
     _write(pdf, pdf_bytes)
     if imposed:
-        impose(pdf, imposed, title=f"{data['title']}（{data['edition_label']}，骑马订拼版）", date=date,
+        impose(pdf, imposed, title=f"{data['title']}（{data['edition_label']}，骑马订拼版）", date=day,
                sheet_size=SHEETS.get(options["paper"]))
     stamp.write_text(key + "\n")
     return Result(edition.code, pdf, imposed, _page_count(pdf), True, time.perf_counter() - started, [])

@@ -80,11 +80,16 @@ def short(title: str, limit: int = SHORT_TITLE_CHARS) -> str:
 DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
 
 
-def build_date(essays: Iterable[Any], environ: dict[str, str] | None = None) -> dt.date:
+# The PDF's creation date when no essay has a date (none is printed on the cover then).
+NO_DATE = dt.date(2000, 1, 1)
+
+
+def build_date(essays: Iterable[Any], environ: dict[str, str] | None = None) -> dt.date | None:
     """The date printed on the cover and stored as the PDF's creation date.
 
-    Reproducible: ``SOURCE_DATE_EPOCH`` when set, else the newest essay date, else 1 January 2000
-    (the same bytes from the same inputs, whatever day the build runs).
+    Reproducible: ``SOURCE_DATE_EPOCH`` when set, else the newest essay date, else None (no date
+    on the cover; ``NO_DATE`` in the metadata): the same bytes from the same inputs, whatever day
+    the build runs.
 
     >>> build_date([], {"SOURCE_DATE_EPOCH": "1409356800"})
     datetime.date(2014, 8, 30)
@@ -104,19 +109,21 @@ def build_date(essays: Iterable[Any], environ: dict[str, str] | None = None) -> 
                 dates.append(dt.date(*map(int, match.groups())))
             except ValueError:
                 continue
-    return max(dates, default=dt.date(2000, 1, 1))
+    return max(dates, default=None)
 
 
 def export(chapters: Iterable[Any], config: dict[str, Any], edition: Edition,
-           paper: str = "A5", date: dt.date | None = None) -> dict[str, Any]:
+           paper: str = "A5", date: dt.date | None | str = "auto") -> dict[str, Any]:
     """The data for one edition's booklet.
 
     ``chapters`` is the catalogue (``handbook.catalogue.load_catalogue``): objects with ``.name``
-    and ``.essays``, each entry holding an ``.essay`` (an ``Essay``) or being one.
+    and ``.essays``, each entry holding an ``.essay`` (an ``Essay``) or being one. ``date`` is the
+    cover's date; "auto": ``build_date`` of the essays; None: no date.
     """
     chapters = list(chapters)
     essays = [getattr(entry, "essay", entry) for chapter in chapters for entry in chapter.essays]
-    date = date or build_date(essays)
+    if date == "auto":
+        date = build_date(essays)
     to = _converter(edition.opencc)
     geometry = PAPERS[paper]
     labels = {key: to(value) for key, value in LABELS.items()}
@@ -145,7 +152,7 @@ def export(chapters: Iterable[Any], config: dict[str, Any], edition: Edition,
         "subtitle": subtitle,
         "edition": edition.code,
         "edition_label": labels["edition"].format(label=edition.label),
-        "date": labels["date"].format(y=date.year, m=date.month, d=date.day),
+        "date": labels["date"].format(y=date.year, m=date.month, d=date.day) if date else "",
         "lang": "zh",
         "region": edition.region,
         "fonts": {"body": f"Noto Serif CJK {edition.fonts}", "heading": f"Noto Sans CJK {edition.fonts}"},
