@@ -128,7 +128,7 @@ def build_edition(config: dict[str, Any], edition: Edition, chapters: list[Any],
         print(f"booklet {edition.code}: typst warning: {getattr(warning, 'message', warning)}", file=sys.stderr)
     _write(pdf, pdf_bytes)
     if imposed:
-        impose(pdf, imposed, title=f"{data['title']}（{data['edition_label']}，骑马订拼版）", date=day,
+        impose(pdf, imposed, title=f"{data['title']}（{data['edition_label']}，{data['labels']['imposed']}）", date=day,
                sheet_size=SHEETS.get(options["paper"]))
     stamp.write_text(key + "\n")
     return Result(edition.code, pdf, imposed, _page_count(pdf), True, time.perf_counter() - started, [])

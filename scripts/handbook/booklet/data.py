@@ -24,7 +24,7 @@ PAPERS: dict[str, dict[str, Any]] = {
 REGIONS = {"s2tw": ("tw", "TC"), "s2twp": ("tw", "TC"), "s2t": ("tw", "TC"), "s2hk": ("hk", "HK")}
 
 # Interface words, written in Simplified; the Traditional edition converts them with OpenCC.
-LABELS = {"contents": "目录", "edition": "{label}版", "date": "{y}年{m}月{d}日"}
+LABELS = {"contents": "目录", "edition": "{label}版", "date": "{y}年{m}月{d}日", "imposed": "骑马订拼版"}
 
 # Running heads longer than this (in characters) are cut and end in an ellipsis.
 SHORT_TITLE_CHARS = 24
