@@ -1,0 +1,329 @@
+"""``python -m bench [--sizes 100,1000,10000] [--no-browser] [--work DIR] [--results FILE]``
+(``make bench``): generate corpora of damaged essays, run the real pipeline on each in a scratch
+project, print a table and write ``bench/results.md``.
+
+Per corpus size, in one run:
+
+1. ``bench.corpus`` writes N damaged essays into ``<work>/<N>/project/seeds/``; the project gets
+   the repository's ``handbook.yml`` and hand-written ``docs/`` pages (the site build falls back to
+   the repository's ``mkdocs.yml``, hook and ``overrides/``, as for any project without its own);
+2. cold build, as ``handbook build`` does it (``bench.steps``): clean, site per edition (MkDocs +
+   hook + Pagefind), booklet per edition — time, CPU, peak memory per step;
+3. the floor: bare ``mkdocs build`` of the same Markdown with the same theme (``bench.bare``);
+4. a second ``handbook build`` with nothing changed (the no-op ``make``);
+5. site size, HTML bytes per page;
+6. a first search in Chromium (``bench.search``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from importlib.metadata import version
+from pathlib import Path
+
+from . import corpus
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+QUERIES = ["窗口", "预约办理"]
+
+
+def run_timed(argv: list[str], cwd: Path, log: Path) -> dict:
+    """Run ``argv``; its wall time, CPU time (with its children) and peak memory (largest process)."""
+    with log.open("ab") as out:
+        start = time.perf_counter()
+        process = subprocess.Popen(argv, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode not in (0, 1):  # 1: the cleaner refused some inputs (reported separately)
+        raise RuntimeError(f"{' '.join(map(str, argv))} failed ({process.returncode}); see {log}")
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_mb": usage.ru_maxrss / 1024, "status": process.returncode}
+
+
+def make_project(root: Path, count: int) -> dict:
+    if root.exists():
+        shutil.rmtree(root)
+    (root / "docs").mkdir(parents=True)
+    shutil.copy(REPO / "handbook.yml", root / "handbook.yml")
+    for page in (REPO / "docs").iterdir():  # the hand-written pages; docs/essays/ is the cleaner's
+        if page.is_file():
+            shutil.copy(page, root / "docs" / page.name)
+    start = time.perf_counter()
+    stats = corpus.write_corpus(root / "seeds", count)
+    stats["generate_s"] = time.perf_counter() - start
+    return stats
+
+
+def folder_bytes(folder: Path, pattern: str = "*") -> tuple[int, int]:
+    files = [p for p in folder.rglob(pattern) if p.is_file()]
+    return sum(p.stat().st_size for p in files), len(files)
+
+
+def site_sizes(site: Path) -> dict:
+    total, files = folder_bytes(site)
+    html_pages = [p for p in site.rglob("*.html") if "pagefind" not in p.relative_to(site).parts
+                  and not p.relative_to(site).parts[0] == "zh-Hant"]
+    essays = [p for p in html_pages if p.relative_to(site).parts[0] == "essays"]
+    html_bytes = sum(p.stat().st_size for p in html_pages)
+    pagefind, _ = folder_bytes(site / "pagefind")
+    downloads, _ = folder_bytes(site / "downloads")
+    return {"total_bytes": total, "files": files, "pages": len(html_pages), "html_bytes": html_bytes,
+            "html_per_page": html_bytes // max(1, len(html_pages)),
+            "essay_page_bytes": sum(p.stat().st_size for p in essays) // max(1, len(essays)),
+            "home_bytes": (site / "index.html").stat().st_size if (site / "index.html").exists() else 0,
+            "pagefind_bytes": pagefind, "downloads_bytes": downloads}
+
+
+def bench_size(count: int, work: Path, browser: bool) -> dict:
+    base = work / str(count)
+    base.mkdir(parents=True, exist_ok=True)
+    log = base / "log.txt"
+    log.write_text("")
+    project = base / "project"
+    print(f"[{count}] generating corpus", file=sys.stderr, flush=True)
+    result = {"essays": count, "corpus": make_project(project, count)}
+
+    print(f"[{count}] cold build (clean, site, booklet)", file=sys.stderr, flush=True)
+    steps_json = base / "steps.json"
+    cold = run_timed([sys.executable, "-m", "bench.steps", str(project), str(steps_json)], REPO, log)
+    result["cold"] = cold | json.loads(steps_json.read_text())
+    report = json.loads((project / "build" / "clean-report.json").read_text())
+    result["refused"] = sum(1 for entry in report if entry["error"])
+    result["refused_examples"] = [f"{e['source']}: {e['error']}" for e in report if e["error"]][:3]
+
+    print(f"[{count}] bare mkdocs build", file=sys.stderr, flush=True)
+    from .bare import prepare
+
+    bare_config = prepare(project, base / "bare")
+    result["bare"] = run_timed([str(BIN / "mkdocs"), "build", "-q", "-f", str(bare_config)], base / "bare", log)
+    result["bare"]["site"] = site_sizes(base / "bare" / "site")
+
+    print(f"[{count}] no-op build", file=sys.stderr, flush=True)
+    result["noop"] = run_timed([str(BIN / "handbook"), "build"], project, log)
+    result["site"] = site_sizes(project / "site")
+    if (project / "site" / "zh-Hant").is_dir():
+        result["site_hant"] = site_sizes(project / "site" / "zh-Hant")
+
+    if browser:
+        print(f"[{count}] first search in chromium", file=sys.stderr, flush=True)
+        from .search import first_search
+
+        result["search"] = first_search(project / "site", QUERIES)
+    shutil.rmtree(base / "bare" / "site", ignore_errors=True)
+    return result
+
+
+def derive(r: dict) -> dict:
+    """The numbers the issue's targets are stated in."""
+    steps = {s["step"]: s for s in r["cold"]["steps"]}
+    clean = steps["clean"]
+    sites = [s for name, s in steps.items() if name.startswith("site ")]
+    booklets = [s for name, s in steps.items() if name.startswith("booklet ")]
+    editions = max(len(sites), len(booklets), 1)
+    site_wall = sum(s["wall"] for s in sites)
+    total = r["cold"]["wall"]
+    mb = r["corpus"]["bytes"] / 1e6
+    d = {
+        "clean_s": clean["wall"], "clean_mb_s": mb / clean["wall"], "clean_essays_s": r["essays"] / clean["wall"],
+        "clean_cores": clean["cpu"] / clean["wall"],
+        "site_s": site_wall, "site_editions": len(sites), "index_s": sum(s.get("index") or 0 for s in sites),
+        "booklet_s": sum(s["wall"] for s in booklets), "booklet_editions": len(booklets),
+        "total_s": total, "per_edition_s": total / editions, "bare_s": r["bare"]["wall"],
+        "clean_share_of_site": clean["wall"] / site_wall if site_wall else None,
+        "site_per_edition_vs_bare": (site_wall / max(1, len(sites))) / r["bare"]["wall"],
+        "pipeline_per_edition_vs_bare": (total / editions) / r["bare"]["wall"],
+        "peak_rss_mb": max(r["cold"]["rss_mb"], r["noop"]["rss_mb"]),
+        "noop_s": r["noop"]["wall"],
+        "html_per_page": r["site"]["html_per_page"], "essay_page_bytes": r["site"]["essay_page_bytes"],
+        "site_mb": r["site"]["total_bytes"] / 1e6, "bare_site_mb": r["bare"]["site"]["total_bytes"] / 1e6,
+        "bare_essay_page_bytes": r["bare"]["site"]["essay_page_bytes"],
+    }
+    if r.get("search"):
+        first = r["search"][0]
+        d |= {"search_kb": max(s["bytes"] for s in r["search"]) / 1024,
+              "search_ms": max(s["latency_ms"] for s in r["search"]),
+              "search_warm_ms": max(s["warm_ms"] for s in r["search"]), "search_requests": first["requests"]}
+    return d
+
+
+ROWS = [  # (label, key, format)
+    ("essays (input MB)", None, None),
+    ("cleaner: s / MB/s / essays/s", None, None),
+    ("cleaner: CPU time / wall (cores used)", "clean_cores", "{:.2f}"),
+    ("site build, all editions (s) [Pagefind part]", None, None),
+    ("booklet, all editions (s)", "booklet_s", "{:.1f}"),
+    ("cold `handbook build` total (s)", "total_s", "{:.1f}"),
+    ("per edition (s)", "per_edition_s", "{:.1f}"),
+    ("bare `mkdocs build`, one edition (s)", "bare_s", "{:.1f}"),
+    ("site per edition / bare", "site_per_edition_vs_bare", "{:.2f}x"),
+    ("pipeline per edition / bare", "pipeline_per_edition_vs_bare", "{:.2f}x"),
+    ("cleaning / site build", "clean_share_of_site", "{:.1%}"),
+    ("no-op `handbook build` (s)", "noop_s", "{:.1f}"),
+    ("peak memory, largest process (MB)", "peak_rss_mb", "{:.0f}"),
+    ("site size (MB) [bare]", None, None),
+    ("HTML bytes per page (all pages)", "html_per_page", "{:,}"),
+    ("HTML bytes per essay page [bare]", None, None),
+    ("first search: KB transferred", "search_kb", "{:.0f}"),
+    ("first search: latency (ms) [warm]", None, None),
+]
+
+
+def cell(label: str, key: str | None, fmt: str | None, r: dict, d: dict) -> str:
+    if label.startswith("essays"):
+        return f"{r['essays']:,} ({r['corpus']['bytes'] / 1e6:.1f})"
+    if label.startswith("cleaner: s"):
+        return f"{d['clean_s']:.1f} / {d['clean_mb_s']:.2f} / {d['clean_essays_s']:.0f}"
+    if label.startswith("site build"):
+        return f"{d['site_s']:.1f} [{d['index_s']:.1f}]"
+    if label.startswith("site size"):
+        return f"{d['site_mb']:.1f} [{d['bare_site_mb']:.1f}]"
+    if label.startswith("HTML bytes per essay"):
+        return f"{d['essay_page_bytes']:,} [{d['bare_essay_page_bytes']:,}]"
+    if label.startswith("first search: latency"):
+        return f"{d['search_ms']:.0f} [{d['search_warm_ms']:.0f}]" if "search_ms" in d else "–"
+    value = d.get(key)
+    return "–" if value is None else fmt.format(value)
+
+
+def table(results: list[dict]) -> str:
+    derived = [derive(r) for r in results]
+    lines = ["| | " + " | ".join(f"{r['essays']:,}" for r in results) + " |",
+             "|---|" + "---:|" * len(results)]
+    for label, key, fmt in ROWS:
+        lines.append(f"| {label} | " + " | ".join(cell(label, key, fmt, r, d) for r, d in zip(results, derived)) + " |")
+    return "\n".join(lines)
+
+
+def machine() -> dict:
+    mem = next((int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")), 0)
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), "?")
+    versions = {}
+    for package in ("mkdocs", "mkdocs-material", "pagefind", "pagefind_bin_extended", "typst", "OpenCC", "playwright"):
+        try:
+            versions[package] = version(package)
+        except Exception:
+            versions[package] = "?"
+    try:
+        chromium = subprocess.run(["/usr/bin/chromium", "--version"], capture_output=True, text=True, timeout=20).stdout.strip()
+    except Exception:
+        chromium = "?"
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip()
+    return {"nproc": os.cpu_count(), "cpu": cpu, "mem_gb": mem / 1024 / 1024, "python": platform.python_version(),
+            "versions": versions, "chromium": chromium, "date": dt.datetime.now().strftime("%Y-%m-%d %H:%M"), "commit": commit}
+
+
+def targets(results: list[dict]) -> list[tuple[str, str, str]]:
+    """(target, measured, met?) for the issue's targets, on the largest corpus measured."""
+    derived = {r["essays"]: derive(r) for r in results}
+    big = max(derived)
+    small = min(derived)
+    d = derived[big]
+    ok = lambda b: "met" if b else "**missed**"  # noqa: E731
+    rows = [
+        ("cleaning ≤ 10% of the site's build time", f"{d['clean_share_of_site']:.1%} at {big:,}", ok(d["clean_share_of_site"] <= 0.10)),
+        ("full pipeline per edition ≤ 1.2x bare `mkdocs build`", f"{d['pipeline_per_edition_vs_bare']:.2f}x at {big:,} (site alone {d['site_per_edition_vs_bare']:.2f}x)",
+         ok(d["pipeline_per_edition_vs_bare"] <= 1.2)),
+        ("HTML bytes per page flat, 100 → 10,000", f"{derived[small]['html_per_page']:,} → {d['html_per_page']:,} B ({small:,} → {big:,})",
+         ok(d["html_per_page"] <= 1.1 * derived[small]["html_per_page"])),
+    ]
+    if "search_kb" in d:
+        rows.append(("first search ≤ 300 KB and ≤ 200 ms at 10,000", f"{d['search_kb']:.0f} KB, {d['search_ms']:.0f} ms at {big:,}",
+                     ok(d["search_kb"] <= 300 and d["search_ms"] <= 200)))
+    rows += [
+        ("10,000 essays, both editions, ≤ 30 min and ≤ 8 GB", f"{d['total_s'] / 60:.1f} min, {d['peak_rss_mb'] / 1024:.2f} GB at {big:,}"
+         + ("" if d["site_editions"] >= 2 else f" ({d['site_editions']} site edition built)"),
+         ok(d["total_s"] <= 1800 and d["peak_rss_mb"] <= 8192 and big >= 10000 and d["site_editions"] >= 2)),
+        ("second `make` with nothing changed ≤ 5 s", f"{d['noop_s']:.1f} s at {big:,}", ok(d["noop_s"] <= 5)),
+        ("the cleaner uses every core", f"{d['clean_cores']:.2f} of {os.cpu_count()} cores at {big:,}", ok(d["clean_cores"] >= 0.75 * (os.cpu_count() or 1))),
+    ]
+    return rows
+
+
+def write_results(path: Path, results: list[dict], info: dict, notes: str = "") -> None:
+    v = info["versions"]
+    text = [
+        "# Benchmarks",
+        "",
+        "Generated by `make bench` (`python -m bench`); the analysis below the tables is written by hand "
+        "(kept from the previous `bench/results.md` between the `<!-- notes -->` markers).",
+        "",
+        f"Machine: {info['nproc']} cores ({info['cpu']}), {info['mem_gb']:.1f} GB memory; Python {info['python']}; "
+        f"MkDocs {v['mkdocs']}, Material {v['mkdocs-material']}, Pagefind {v['pagefind_bin_extended']}, "
+        f"typst-py {v['typst']}, OpenCC {v['OpenCC']}, Playwright {v['playwright']}, {info['chromium']}. "
+        f"Run {info['date']} at commit {info['commit']}. Other work shared the 2 cores during the run: the timings are upper bounds.",
+        "",
+        table(results),
+        "",
+        "## Targets",
+        "",
+        "| target | measured | |",
+        "|---|---|---|",
+        *[f"| {a} | {b} | {c} |" for a, b, c in targets(results)],
+        "",
+        "## How it is measured",
+        "",
+        "Per corpus size, in one run: the corpus is generated (`bench/corpus.py`: our own sentences, "
+        "`tests/damage.py`'s damage — ASCII punctuation, mangled entities, glued lines, footers — and the seeds' "
+        "encodings and line ends), then the cold build runs exactly what `handbook build` runs (clean → site per "
+        "edition → booklet per edition, `bench/steps.py`) with a stopwatch per step; the floor is a bare `mkdocs build` "
+        "of the same Markdown with the same theme, overrides, extensions and navigation but no hook and no Pagefind "
+        "(`bench/bare.py`); then a second `handbook build` (the no-op `make`); then a first search in Chromium on the "
+        "site served from 127.0.0.1 without compression (`bench/search.py`: all bytes fetched from focusing the search "
+        f"box until the result count shows, fresh browser context; latency includes Pagefind's 150 ms debounce; queries "
+        f"{', '.join(QUERIES)}, the worse one reported; [warm] = the same query again). Peak memory is the largest "
+        "process's maximum resident set (`wait4` rusage). Cores used = CPU time of the clean step (with its worker "
+        "processes) / its wall time.",
+        "",
+        "<!-- notes -->",
+        notes.strip(),
+        "<!-- /notes -->",
+        "",
+    ]
+    path.write_text("\n".join(text), encoding="utf-8")
+
+
+def kept_notes(path: Path) -> str:
+    if not path.exists():
+        return ""
+    text = path.read_text(encoding="utf-8")
+    if "<!-- notes -->" in text and "<!-- /notes -->" in text:
+        return text.split("<!-- notes -->", 1)[1].split("<!-- /notes -->", 1)[0]
+    return ""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="100,1000,10000", help="corpus sizes, comma-separated (default: 100,1000,10000)")
+    parser.add_argument("--no-browser", action="store_true", help="skip the search measurement in Chromium")
+    parser.add_argument("--work", type=Path, default=REPO / "bench" / "corpus", help="scratch folder (default: bench/corpus, git-ignored)")
+    parser.add_argument("--results", type=Path, default=REPO / "bench" / "results.md", help="where the results go (default: bench/results.md)")
+    args = parser.parse_args(argv)
+    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    args.work.mkdir(parents=True, exist_ok=True)
+    results = []
+    for size in sizes:
+        results.append(bench_size(size, args.work.resolve(), browser=not args.no_browser))
+        (args.work / "results.json").write_text(json.dumps(results, indent=1, ensure_ascii=False, default=str))
+        print(table(results), file=sys.stderr, flush=True)
+    info = machine()
+    print(table(results))
+    print()
+    for row in targets(results):
+        print(" | ".join(row))
+    write_results(args.results, results, info, kept_notes(args.results))
+    print(f"\nwritten: {args.results}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,52 @@
+"""The floor: a bare ``mkdocs build`` of the same clean Markdown with the same theme.
+
+Same Material theme, ``overrides/``, features and Markdown extensions as ``mkdocs.yml``, the same
+navigation (written out statically, as the hook would generate it), the same chapter pages and
+home-page catalogue (written as files) — but no hook and no Pagefind index: what MkDocs alone
+costs for this content.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def prepare(project: Path, bare: Path) -> Path:
+    """Write the bare project for ``project`` (already cleaned) into ``bare``; return its mkdocs.yml."""
+    from handbook import config as configuration
+    from handbook.site import labels as ui, nav as site_nav
+    from handbook.site.catalogue import load_catalogue
+
+    hb = dict(configuration.load.__wrapped__(project / "handbook.yml"))
+    if bare.exists():
+        shutil.rmtree(bare)
+    docs = bare / "docs"
+    shutil.copytree(project / "docs", docs)
+    labels = ui.labels("zh-Hans", hb)
+    sections = site_nav.sections(load_catalogue(hb), "essays")
+    for section in sections:
+        page = docs / section.src_uri
+        page.parent.mkdir(parents=True, exist_ok=True)
+        page.write_text(site_nav.chapter_page(section, labels), encoding="utf-8")
+    index = (docs / "index.md").read_text(encoding="utf-8")
+    catalogue = f"## {labels['catalogue']}\n\n" + site_nav.catalogue_markdown(sections, "index.md", labels, heading_level=3)
+    marker = "<!-- catalogue -->"
+    index = index.replace(marker, catalogue, 1) if marker in index else index.rstrip() + "\n\n" + catalogue
+    (docs / "index.md").write_text(index, encoding="utf-8")
+
+    text = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
+    text = re.sub(r"^(hooks|watch):\n(?:[ \t]+-.*\n)+", "", text, flags=re.M)
+    text = re.sub(r"^(\s*custom_dir:).*$", rf"\1 {REPO / 'overrides'}", text, flags=re.M)
+    text = re.sub(r"^strict:.*$", "strict: false", text, flags=re.M)
+    text = re.sub(r"^site_name:.*$", f"site_name: {hb['title']}", text, flags=re.M)
+    nav = site_nav.nav_config(sections, labels["home"], int((hb.get("site") or {}).get("nav_fanout", 50)))
+    text += "\n" + yaml.safe_dump({"nav": nav}, allow_unicode=True, sort_keys=False)
+    config = bare / "mkdocs.yml"
+    config.write_text(text, encoding="utf-8")
+    return config

@@ -1,0 +1,94 @@
+"""A first search in Chromium: bytes transferred and latency.
+
+The built site is served by a local HTTP server on 127.0.0.1 (uncompressed, like a plain intranet
+server); Debian's chromium (headless, via Playwright, never a downloaded browser) opens the home
+page in a fresh context (empty cache), then a query is typed into the search box. Everything the
+browser fetched from the moment the box is focused until the result count is shown is counted
+(Pagefind's script and wasm, the charmap, index chunks, result fragments), and the time from
+typing to results (Pagefind's 150 ms debounce included: that is what a reader waits).
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-sync"]
+DONE = """() => { const m = document.querySelector('[data-hb-search-meta]');
+                   return m && /找到|没有|沒有/.test(m.textContent); }"""
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@contextmanager
+def serve(folder: Path):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(folder)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def first_search(site: Path, queries: list[str]) -> list[dict]:
+    """For each query, in a fresh browser context: bytes and requests of a first search, its latency,
+    the number of results shown, and the latency of the same query typed again (warm)."""
+    from playwright.sync_api import sync_playwright
+
+    results = []
+    with serve(site) as url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            for query in queries:
+                results.append(_one(browser, url, query))
+        finally:
+            browser.close()
+    return results
+
+
+def _one(browser, url: str, query: str) -> dict:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    context.set_default_timeout(60000)
+    page = context.new_page()
+    finished: list = []
+    page.goto(url)
+    page.wait_for_load_state("load")
+    page.on("requestfinished", lambda request: finished.append(request))
+    button = page.locator("label.md-header__button[for='__search']")
+    if button.is_visible():
+        button.click()
+    page.click("[data-hb-search-input]")
+    start = time.perf_counter()
+    page.fill("[data-hb-search-input]", query)
+    page.wait_for_function(DONE, polling="raf")
+    latency = time.perf_counter() - start
+    meta = page.inner_text("[data-hb-search-meta]")
+    shown = page.locator("[data-hb-search-list] li").count()
+    page.wait_for_timeout(300)  # fragments still on the wire for the shown results
+    transferred, body = 0, 0
+    for request in finished:
+        sizes = request.sizes()
+        transferred += sizes["responseBodySize"] + sizes["responseHeadersSize"]
+        body += sizes["responseBodySize"]
+    # the same query again, warm (index chunks cached in the page)
+    page.fill("[data-hb-search-input]", "")
+    page.wait_for_function(f"() => !({DONE})()", polling="raf")
+    start = time.perf_counter()
+    page.fill("[data-hb-search-input]", query)
+    page.wait_for_function(DONE, polling="raf")
+    warm = time.perf_counter() - start
+    context.close()
+    return {"query": query, "bytes": transferred, "body_bytes": body, "requests": len(finished),
+            "latency_ms": latency * 1000, "warm_ms": warm * 1000, "meta": meta, "shown": shown,
+            "files": sorted({r.url.rsplit("/", 2)[-2] + "/" + r.url.rsplit("/", 1)[-1] for r in finished})[:12]}

@@ -1,0 +1,69 @@
+"""What ``handbook build`` does (clean → site per edition → booklet per edition), step by step, in
+one process, timing each step: ``python -m bench.steps ROOT OUT.json``.
+
+This is ``handbook.cli.run_build`` with a stopwatch around each call (and around Pagefind's
+indexing inside the site build), so the sum is the cold ``make`` of the project in ROOT. For each
+step: wall time, CPU time of this process and of its children (the cleaner's workers, Pagefind's
+binary), and the peak resident memory so far of this process and of its largest child.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+
+def _usage() -> dict:
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {"cpu_self": me.ru_utime + me.ru_stime, "cpu_children": kids.ru_utime + kids.ru_stime,
+            "rss_self_mb": me.ru_maxrss / 1024, "rss_children_mb": kids.ru_maxrss / 1024}
+
+
+def main(root: Path, out: Path) -> None:
+    os.chdir(root)  # the CLI works relative to the project, as `make` does
+    from handbook import booklet, cli, config as configuration
+    import importlib
+
+    from handbook.site import search
+
+    site_build = importlib.import_module("handbook.site.build")  # the module (the package exports its build())
+
+    steps: list[dict] = []
+
+    def measure(name: str, call):
+        before, start = _usage(), time.perf_counter()
+        call()
+        wall, after = time.perf_counter() - start, _usage()
+        steps.append({"step": name, "wall": wall, "cpu": after["cpu_self"] - before["cpu_self"] + after["cpu_children"] - before["cpu_children"],
+                      "rss_self_mb": after["rss_self_mb"], "rss_children_mb": after["rss_children_mb"]})
+
+    index_times: list[float] = []
+    original = search.index_site
+
+    def timed_index(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            index_times.append(time.perf_counter() - start)
+
+    search.index_site = timed_index
+    config = configuration.load(root / "handbook.yml")
+    measure("clean", lambda: cli.run_clean(config, [], None, root / "build" / "clean-report.json", None, quiet=True))
+    editions = site_build.editions(config)
+    for edition in editions:
+        measure(f"site {edition}", lambda: site_build.build(config, edition))
+        steps[-1]["index"] = index_times[-1] if index_times else None
+    from handbook.booklet.data import editions as booklet_editions
+
+    for edition in booklet_editions(config):
+        measure(f"booklet {edition}", lambda: booklet.build(config, edition, quiet=True))
+    out.write_text(json.dumps({"steps": steps, "site_editions": editions}, indent=1))
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]).resolve(), Path(sys.argv[2]).resolve())
