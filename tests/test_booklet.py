@@ -532,3 +532,10 @@ def test_source_date_epoch_sets_the_date(config, tmp_path, monkeypatch):
     small = [NS(name="综合", essays=[NS(slug="d", essay=essay("浅谈窗口民警的职业素养", 1, "2012-01-15"))])]
     result = build(config, "zh-Hans", chapters=small, out_dir=tmp_path, copy_to_site=False, quiet=True)[0]
     assert "2023年11月14日" in PdfReader(result.pdf).pages[0].extract_text().replace(" ", "")
+
+
+def test_characters_noto_cjk_lacks_are_reported(config, tmp_path, capsys):
+    text = "窗口服务\U0001F600窗口服务"  # an emoji: not in Noto CJK
+    small = [NS(name="综合", essays=[NS(slug="e", essay=Essay("e.txt", "测试", blocks=[Block("paragraph", text)]))])]
+    build({**config, "booklet": {"impose": False}}, "zh-Hans", chapters=small, out_dir=tmp_path, copy_to_site=False, quiet=True)
+    assert "Noto CJK lacks some characters" in capsys.readouterr().err

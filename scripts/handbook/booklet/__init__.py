@@ -127,6 +127,10 @@ def build_edition(config: dict[str, Any], edition: Edition, chapters: list[Any],
     for warning in warnings:
         print(f"booklet {edition.code}: typst warning: {getattr(warning, 'message', warning)}", file=sys.stderr)
     _write(pdf, pdf_bytes)
+    others = sorted(name for name in fonts_used(pdf) if not name.startswith(("NotoSerifCJK", "NotoSansCJK")))
+    if others:
+        print(f"booklet {edition.code}: Noto CJK lacks some characters; Typst fell back to {', '.join(others)}",
+              file=sys.stderr)
     if imposed:
         impose(pdf, imposed, title=f"{data['title']}（{data['edition_label']}，{data['labels']['imposed']}）", date=day,
                sheet_size=SHEETS.get(options["paper"]))
@@ -171,6 +175,18 @@ def _write(path: Path, data: bytes) -> None:
     temporary = path.with_suffix(".tmp")
     temporary.write_bytes(data)
     temporary.replace(path)
+
+
+def fonts_used(pdf: Path) -> set[str]:
+    """The fonts a PDF's pages use, without their subset prefix (``NotoSerifCJKsc-Regular``)."""
+    from pypdf import PdfReader
+
+    names = set()
+    for page in PdfReader(str(pdf)).pages:
+        resources = page.get("/Resources") or {}
+        for font in (resources.get("/Font") or {}).values():
+            names.add(str(font.get_object().get("/BaseFont", "")).lstrip("/").split("+", 1)[-1])
+    return names
 
 
 def _page_count(pdf: Path) -> int:
