@@ -21,6 +21,8 @@ import html
 import json
 import logging
 import re
+import shutil
+import subprocess
 import tempfile
 import unicodedata
 from functools import lru_cache
@@ -135,8 +137,6 @@ def _index(site_dir: Path, pages, cmap: dict[str, str]) -> None:
     """Run Pagefind's extended CLI over copies of the indexed pages, each with its appendix of
     character pairs, writing the bundle into ``site_dir/pagefind``. (The CLI over a folder is
     about a hundred times faster than the Python API's one-file-per-message service.)"""
-    import tempfile
-
     binary = _require_extended()
     output = site_dir / "pagefind"
     if output.exists():
