@@ -188,3 +188,23 @@ def test_a_large_batch_uses_worker_processes_and_shows_progress(project):
     assert done.returncode == 0, done.stderr
     assert "80 written" in done.stderr
     assert len(essays(project / "docs" / "essays")) == 80
+
+
+def test_a_bug_met_on_one_input_is_reported_and_the_others_still_written(project, monkeypatch):
+    from handbook import batch, clean
+    from handbook.config import load
+
+    (project / "seeds" / "a.txt").write_text("甲文章\n正文。", encoding="utf-8")
+    (project / "seeds" / "b.txt").write_text("乙文章\n正文。", encoding="utf-8")
+    real = clean.clean_text
+
+    def buggy(data, source, config):
+        if source.endswith("a.txt"):
+            raise RuntimeError("boom")
+        return real(data, source, config)
+
+    monkeypatch.setattr(batch, "clean_text", buggy)
+    outcome = batch.run(load(project / "handbook.yml"), [str(project / "seeds")], project / "docs" / "essays", jobs=1, progress=False)
+    errors = {Path(e["source"]).name: e["error"] for e in outcome.entries}
+    assert errors["b.txt"] is None and "internal error" in errors["a.txt"] and "boom" in errors["a.txt"]
+    assert sorted(essays(project / "docs" / "essays")) == ["乙文章.md"]

@@ -67,7 +67,10 @@ def fingerprint(config: dict) -> str:
 
 def _clean_one(job: tuple[bytes, str, str]) -> Cleaned:
     data, source, config_path = job
-    return clean_text(data, source, load(Path(config_path)))
+    try:
+        return clean_text(data, source, load(Path(config_path)))
+    except Exception as error:  # a bug met on one input must not stop the batch
+        return Cleaned(source, error=f"internal error, the essay was not written: {type(error).__name__}: {error}; please report this bug")
 
 
 def run(config: dict, sources: list[str], out: Path, jobs: int | None = None, progress: bool = True) -> Outcome:
