@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from damage import damage
+from damage import FOOTERS, TITLE, body_text, damage
 from handbook.clean import clean_text
 from handbook.config import load
 from handbook.faithful import signature
@@ -37,12 +37,6 @@ def test_never_crashes_on_arbitrary_text(text):
     assert (result.essay is None) != (result.error is None)
 
 
-def body_signature_of(raw: str) -> str:
-    """The signature of what the cleaner should keep, computed without the cleaner's stages."""
-    result = clean_text(raw.encode(), "x.txt", CONFIG)
-    return result
-
-
 @PROFILE
 @given(scrapes)
 def test_accepted_essays_are_faithful_and_cleaning_them_again_changes_nothing(raw):
@@ -58,10 +52,10 @@ def test_accepted_essays_are_faithful_and_cleaning_them_again_changes_nothing(ra
 
 
 @PROFILE
-@given(st.integers(0, 10_000))
-def test_damaged_essays_keep_every_character(seed):
-    result = clean_text(damage(seed=seed).encode("gb18030" if seed % 3 == 0 else "utf-8"), "x.txt", CONFIG)
+@given(st.integers(0, 10_000), st.sampled_from(sorted(FOOTERS)), st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "gb18030"]))
+def test_damaged_essays_keep_every_character_of_their_body(seed, footer, encoding):
+    raw = damage(seed=seed, footer=footer)
+    result = clean_text(raw.replace("\n", "\r\n" if seed % 2 else "\n").encode(encoding), "x.txt", CONFIG)
     assert result.error is None, result.error
-    assert signature("".join(b.text for b in parse(result.markdown).blocks)) == signature(
-        "".join(b.text for b in result.essay.blocks)
-    )
+    assert result.essay.title == TITLE
+    assert signature("".join(b.text for b in parse(result.markdown).blocks)) == signature(body_text())
