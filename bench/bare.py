@@ -42,11 +42,13 @@ def prepare(project: Path, bare: Path) -> Path:
 
     text = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
     text = re.sub(r"^(hooks|watch):\n(?:[ \t]+-.*\n)+", "", text, flags=re.M)
+    text = re.sub(r"^extra:\n(?:[ \t]+.*\n?)+", "", text, flags=re.M)  # written below, with what the hook adds
     text = re.sub(r"^(\s*custom_dir:).*$", rf"\1 {REPO / 'overrides'}", text, flags=re.M)
     text = re.sub(r"^strict:.*$", "strict: false", text, flags=re.M)
     text = re.sub(r"^site_name:.*$", f"site_name: {hb['title']}", text, flags=re.M)
     nav = site_nav.nav_config(sections, labels["home"], int((hb.get("site") or {}).get("nav_fanout", 50)))
-    text += "\n" + yaml.safe_dump({"nav": nav}, allow_unicode=True, sort_keys=False)
+    extra = {"generator": False, "handbook": {"edition": "zh-Hans", "labels": labels, "editions": []}}
+    text += "\n" + yaml.safe_dump({"extra": extra, "nav": nav}, allow_unicode=True, sort_keys=False)
     config = bare / "mkdocs.yml"
     config.write_text(text, encoding="utf-8")
     return config
