@@ -88,7 +88,7 @@ def test_home_page_title_preface_catalogue(page, site_project, site_url):
     assert "2015-03-12" in text
     assert SAMPLES["交通管理窗口的规范化建设"][0]["summary"][:10] in text
     for chapter in ("户籍窗口", "交警窗口"):
-        assert page.locator(f"article h2:has-text('{chapter}')").count() == 1
+        assert page.locator(f"article h3:has-text('{chapter}')").count() == 1
 
 
 def test_essay_page_shows_title_date_source_and_outline(page, site_project, site_url):

@@ -19,6 +19,8 @@ from typing import Any, Iterable
 from . import context
 
 log = logging.getLogger("handbook.site")
+# Material 9.8 prints an end-of-life banner on every build; the pins make it noise here.
+os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_ROOT = PACKAGE_DIR.parents[2]
 VERSION_PACKAGES = ("mkdocs", "mkdocs-material", "pymdown-extensions", "pagefind", "OpenCC")

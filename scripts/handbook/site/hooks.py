@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -87,7 +88,7 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
         if _state["subtitle"]:
             head += f"{site_nav.md_text(_state['subtitle'])}\n{{: .hb-subtitle }}\n\n"
         catalogue = f"## {site_nav.md_text(labels['catalogue'])}\n\n" + site_nav.catalogue_markdown(
-            _state["sections"], uri, labels)
+            _state["sections"], uri, labels, heading_level=3)
         marker = "<!-- catalogue -->"
         body = markdown.replace(marker, catalogue, 1) if marker in markdown else markdown.rstrip() + "\n\n" + catalogue
         return head + body
@@ -128,6 +129,21 @@ def _url_of(src_uri: str, config) -> str:
     if stem.endswith("/index") or stem == "index":
         return stem[: -len("index")]
     return stem + "/" if config.use_directory_urls else stem + ".html"
+
+
+SPACE = re.compile(r"\s+")
+BETWEEN_TAGS = re.compile(r">\s+<")
+
+
+def on_post_page(output: str, page, config) -> str:
+    """The sidebars (navigation and table of contents) without the theme's indentation: with
+    nested chapter groups that whitespace was over half a page's bytes and grew with depth."""
+    start = output.find('<div class="md-sidebar md-sidebar--primary"')
+    end = output.find('<div class="md-content"', start)
+    if start == -1 or end == -1:
+        return output
+    sidebars = BETWEEN_TAGS.sub("><", SPACE.sub(" ", output[start:end]))
+    return output[:start] + sidebars + output[end:]
 
 
 def on_post_build(config) -> None:
