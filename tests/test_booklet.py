@@ -13,7 +13,6 @@ import re
 import shutil
 import string
 import subprocess
-from collections import Counter
 from pathlib import Path
 from types import SimpleNamespace as NS
 
@@ -286,10 +285,12 @@ def test_lines_are_justified_and_paragraphs_indented(book):
                      if all("Serif" in c["fontname"] for c in line["chars"]) and line["chars"][0]["size"] > size - 0.5]
             if not lines:
                 continue
-            # the measure's edges: where most lines start and end (an opening quote that starts a
-            # line and closing punctuation that ends one are set half-width, so their boxes stick out)
-            left = Counter(round(line["x0"], 1) for line in lines).most_common(1)[0][0]
-            right = Counter(round(line["x1"]) for line in lines).most_common(1)[0][0]
+            # the measure's edges, from the page's margins (right-hand pages have the inside margin
+            # on the left); an opening quote that starts a line may stick out, set half-width
+            margin = data["margin"]
+            inner, outer = margin["inside"] * MM, margin["outside"] * MM
+            left = inner if number % 2 else outer
+            right = page.width - (outer if number % 2 else inner)
             for this, after in zip(lines, lines[1:] + [None]):
                 indented = this["x0"] > left + 1.5 * size
                 if indented:  # an opening quote after the indent may be set narrower, its ink where it was
