@@ -87,6 +87,13 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
         head = f"# {site_nav.md_text(_state['title'])}\n\n"
         if _state["subtitle"]:
             head += f"{site_nav.md_text(_state['subtitle'])}\n{{: .hb-subtitle }}\n\n"
+        booklet = _state["run"].config.get("booklet")
+        if booklet:  # the booklet step copies its PDFs into <site>/downloads/ after the site is built
+            edition = escape(_state["run"].edition)
+            links = [f'<a href="downloads/handbook-{edition}.pdf">{escape(labels["pdf"])}</a>']
+            if booklet.get("impose"):
+                links.append(f'<a href="downloads/handbook-{edition}-booklet.pdf">{escape(labels["booklet_pdf"])}</a>')
+            head += f'<p class="hb-downloads">{escape(labels["downloads"])}{" · ".join(links)}</p>\n\n'
         catalogue = f"## {site_nav.md_text(labels['catalogue'])}\n\n" + site_nav.catalogue_markdown(
             _state["sections"], uri, labels, heading_level=3)
         marker = "<!-- catalogue -->"

@@ -24,6 +24,9 @@ LABELS = {
     "search_loading": "正在搜索……",
     "search_error": "搜索暂时不可用",
     "edition": "版本",
+    "downloads": "下载：",
+    "pdf": "PDF 版",
+    "booklet_pdf": "骑马钉印刷版",
 }
 
 
