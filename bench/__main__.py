@@ -40,7 +40,9 @@ def run_timed(argv: list[str], cwd: Path, log: Path, ok: tuple[int, ...] = (0, 1
     """Run ``argv``; its wall time, CPU time (with its children) and peak memory (largest process)."""
     with log.open("ab") as out:
         start = time.perf_counter()
-        process = subprocess.Popen(argv, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
+        from .steps import limit_memory
+
+        process = subprocess.Popen(argv, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, preexec_fn=limit_memory)
         _, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - start
     process.returncode = os.waitstatus_to_exitcode(status)
@@ -146,6 +148,7 @@ def derive(r: dict) -> dict:
         "html_per_page": r["site"]["html_per_page"], "essay_page_bytes": r["site"]["essay_page_bytes"],
         "site_mb": r["site"]["total_bytes"] / 1e6, "bare_site_mb": r["bare"]["site"]["total_bytes"] / 1e6,
         "bare_essay_page_bytes": r["bare"]["site"]["essay_page_bytes"],
+        "failed": ", ".join(f"{s['step']} ({s['error'].split(':')[0]})" for s in r["cold"]["steps"] if s.get("error")) or "none",
     }
     if r.get("search"):
         first = r["search"][0]
@@ -174,6 +177,7 @@ ROWS = [  # (label, key, format)
     ("HTML bytes per essay page [bare]", None, None),
     ("first search: KB transferred", "search_kb", "{:.0f}"),
     ("first search: latency (ms) [warm]", None, None),
+    ("steps that failed", "failed", "{}"),
 ]
 
 
@@ -305,15 +309,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="100,1000,10000", help="corpus sizes, comma-separated (default: 100,1000,10000)")
     parser.add_argument("--no-browser", action="store_true", help="skip the search measurement in Chromium")
     parser.add_argument("--work", type=Path, default=REPO / "bench" / "corpus", help="scratch folder (default: bench/corpus, git-ignored)")
+    parser.add_argument("--keep", action="store_true", help="keep the other sizes' results of the last run (results.json in --work)")
     parser.add_argument("--results", type=Path, default=REPO / "bench" / "results.md", help="where the results go (default: bench/results.md)")
     args = parser.parse_args(argv)
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     args.work.mkdir(parents=True, exist_ok=True)
     results = []
+    previous = args.work / "results.json"
+    if args.keep and previous.exists():
+        results = [r for r in json.loads(previous.read_text()) if r["essays"] not in sizes]
     info, notes = machine(), kept_notes(args.results)
     for size in sizes:
         results.append(bench_size(size, args.work.resolve(), browser=not args.no_browser))
+        results.sort(key=lambda r: r["essays"])
         (args.work / "results.json").write_text(json.dumps(results, indent=1, ensure_ascii=False, default=str))
         print(table(results), file=sys.stderr, flush=True)
         write_results(args.results, results, info, notes)  # after each size: a long run leaves partial results

@@ -76,11 +76,16 @@ def _one(browser, url: str, query: str) -> dict:
     meta = page.inner_text("[data-hb-search-meta]")
     shown = page.locator("[data-hb-search-list] li").count()
     page.wait_for_timeout(300)  # fragments still on the wire for the shown results
-    transferred, body = 0, 0
+    transferred, body, kinds = 0, 0, {}
     for request in finished:
         sizes = request.sizes()
         transferred += sizes["responseBodySize"] + sizes["responseHeadersSize"]
         body += sizes["responseBodySize"]
+        name = request.url.rsplit("/", 1)[-1]
+        kind = ("fragment" if "/fragment/" in request.url else "index" if "/index/" in request.url
+                else "wasm" if ".pagefind" in name or name.endswith(".wasm") else name.split("?")[0])
+        count, size = kinds.get(kind, (0, 0))
+        kinds[kind] = (count + 1, size + sizes["responseBodySize"] + sizes["responseHeadersSize"])
     # the same query again, warm (index chunks cached in the page)
     page.fill("[data-hb-search-input]", "")
     page.wait_for_function(f"() => !({DONE})()", polling="raf")
@@ -91,4 +96,4 @@ def _one(browser, url: str, query: str) -> dict:
     context.close()
     return {"query": query, "bytes": transferred, "body_bytes": body, "requests": len(finished),
             "latency_ms": latency * 1000, "warm_ms": warm * 1000, "meta": meta, "shown": shown,
-            "files": sorted({r.url.rsplit("/", 2)[-2] + "/" + r.url.rsplit("/", 1)[-1] for r in finished})[:12]}
+            "by_kind": {k: {"requests": c, "bytes": b} for k, (c, b) in sorted(kinds.items(), key=lambda kv: -kv[1][1])}}

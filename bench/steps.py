@@ -35,11 +35,14 @@ def main(root: Path, out: Path) -> None:
     steps: list[dict] = []
 
     def measure(name: str, call):
-        before, start = _usage(), time.perf_counter()
-        call()
+        before, start, error = _usage(), time.perf_counter(), None
+        try:
+            call()
+        except (Exception, MemoryError) as failure:  # recorded; the other steps still run
+            error = f"{type(failure).__name__}: {failure}"[:500]
         wall, after = time.perf_counter() - start, _usage()
         steps.append({"step": name, "wall": wall, "cpu": after["cpu_self"] - before["cpu_self"] + after["cpu_children"] - before["cpu_children"],
-                      "rss_self_mb": after["rss_self_mb"], "rss_children_mb": after["rss_children_mb"]})
+                      "rss_self_mb": after["rss_self_mb"], "rss_children_mb": after["rss_children_mb"], "error": error})
 
     index_times: list[float] = []
     original = search.index_site
@@ -65,5 +68,14 @@ def main(root: Path, out: Path) -> None:
     out.write_text(json.dumps({"steps": steps, "site_editions": editions}, indent=1))
 
 
+def limit_memory() -> None:
+    """Cap this process's address space (BENCH_MEMORY_LIMIT_GB, default 12): on a shared machine a
+    step that would need more fails (and is reported) instead of calling the OOM killer on others."""
+    gb = float(os.environ.get("BENCH_MEMORY_LIMIT_GB", "12"))
+    if gb > 0:
+        resource.setrlimit(resource.RLIMIT_AS, (int(gb * 2**30), int(gb * 2**30)))
+
+
 if __name__ == "__main__":
+    limit_memory()
     main(Path(sys.argv[1]).resolve(), Path(sys.argv[2]).resolve())

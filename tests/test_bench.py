@@ -1,0 +1,35 @@
+"""The benchmark runs end to end on a tiny corpus (no timing is asserted: benchmarks are not tests)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from bench import corpus  # noqa: E402
+
+
+def test_corpus_essays_differ_and_mix_encodings(tmp_path):
+    stats = corpus.write_corpus(tmp_path, 60)
+    files = sorted(tmp_path.iterdir())
+    assert len(files) == 60 and len({f.read_bytes() for f in files}) == 60
+    assert {"utf-8", "gbk", "gb18030", "utf-16", "big5"} <= set(stats["encodings"])
+    assert stats["traditional"] > 0
+    assert any(b"\r\n" in f.read_bytes() for f in files)
+    assert corpus.generate_one(7).data == corpus.generate_one(7).data  # reproducible
+
+
+def test_bench_runs_end_to_end(tmp_path):
+    results = tmp_path / "results.md"
+    subprocess.run([sys.executable, "-m", "bench", "--sizes", "4", "--no-browser", "--work", str(tmp_path / "work"),
+                    "--results", str(results)], cwd=REPO, check=True, capture_output=True, timeout=300)
+    text = results.read_text(encoding="utf-8")
+    assert "cleaner: s / MB/s / essays/s" in text and "## Targets" in text
+    run = json.loads((tmp_path / "work" / "results.json").read_text())[0]
+    assert run["essays"] == 4 and run["refused"] == 0
+    assert [s["step"] for s in run["cold"]["steps"]][0] == "clean"
+    assert run["site"]["pages"] >= 4 and run["bare"]["site"]["pages"] >= 4
