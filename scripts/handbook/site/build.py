@@ -148,6 +148,8 @@ def serve(config: dict[str, Any], *, dev_addr: str = "127.0.0.1:8000") -> None:
     theme overrides and this package; changed seeds are cleaned again first (see the hook)."""
     from mkdocs.commands.serve import serve as mkdocs_serve
 
+    if not logging.getLogger().handlers:  # say what is rebuilt, as `mkdocs serve` does
+        logging.basicConfig(level=logging.INFO, format="%(levelname)-7s -  %(message)s")
     context.current = context.Run(dict(config), context.DEFAULT_EDITION, essays_uri=_essays_uri(config),
                                   serving=True)
     mkfile = mkdocs_file(config)

@@ -82,8 +82,7 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
     uri = page.file.src_uri
     labels = _state["labels"]
     if page.is_homepage:
-        page.meta["title"] = Markup(escape(_state["title"]))
-        page.meta["handbook_kind"] = "home"
+        page.meta["handbook_kind"] = "home"  # no meta title: the browser's title is the site's name
         head = f"# {site_nav.md_text(_state['title'])}\n\n"
         if _state["subtitle"]:
             head += f"{site_nav.md_text(_state['subtitle'])}\n{{: .hb-subtitle }}\n\n"
