@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
+import io
 import json
 import shutil
 import sys
@@ -26,6 +27,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Sequence
+
+from pypdf import PdfReader
 
 from .data import NO_DATE, PAPERS, Edition, booklet_options, build_date, editions, export
 from .impose import SHEETS, impose
@@ -105,8 +108,9 @@ def build_edition(config: dict[str, Any], edition: Edition, chapters: list[Any],
     imposed = out / f"handbook-{edition.code}-booklet.pdf" if options["impose"] else None
     stamp = out / ".inputs.sha256"
     outputs = [p for p in (pdf, imposed) if p]
-    if not force and stamp.is_file() and stamp.read_text().strip() == key and all(p.is_file() for p in outputs):
-        return Result(edition.code, pdf, imposed, _page_count(pdf), False, 0.0, [])
+    previous = stamp.read_text().split() if stamp.is_file() else []
+    if not force and previous[:1] == [key] and len(previous) == 2 and all(p.is_file() for p in outputs):
+        return Result(edition.code, pdf, imposed, int(previous[1]), False, 0.0, [])
 
     started = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
@@ -127,15 +131,16 @@ def build_edition(config: dict[str, Any], edition: Edition, chapters: list[Any],
     for warning in warnings:
         print(f"booklet {edition.code}: typst warning: {getattr(warning, 'message', warning)}", file=sys.stderr)
     _write(pdf, pdf_bytes)
-    others = sorted(name for name in fonts_used(pdf) if not name.startswith(("NotoSerifCJK", "NotoSansCJK")))
+    reader = PdfReader(io.BytesIO(pdf_bytes))
+    others = sorted(name for name in fonts_used(reader) if not name.startswith(("NotoSerifCJK", "NotoSansCJK")))
     if others:
         print(f"booklet {edition.code}: Noto CJK lacks some characters; Typst fell back to {', '.join(others)}",
               file=sys.stderr)
     if imposed:
-        impose(pdf, imposed, title=f"{data['title']}（{data['edition_label']}，{data['labels']['imposed']}）", date=day,
+        impose(reader, imposed, title=f"{data['title']}（{data['edition_label']}，{data['labels']['imposed']}）", date=day,
                sheet_size=SHEETS.get(options["paper"]))
-    stamp.write_text(key + "\n")
-    return Result(edition.code, pdf, imposed, _page_count(pdf), True, time.perf_counter() - started, [])
+    stamp.write_text(f"{key} {len(reader.pages)}\n")  # the inputs' digest and the page count
+    return Result(edition.code, pdf, imposed, len(reader.pages), True, time.perf_counter() - started, [])
 
 
 def copy_into_site(result: Result, site_dir: Path) -> list[Path]:
@@ -177,22 +182,14 @@ def _write(path: Path, data: bytes) -> None:
     temporary.replace(path)
 
 
-def fonts_used(pdf: Path) -> set[str]:
+def fonts_used(reader: PdfReader) -> set[str]:
     """The fonts a PDF's pages use, without their subset prefix (``NotoSerifCJKsc-Regular``)."""
-    from pypdf import PdfReader
-
     names = set()
-    for page in PdfReader(str(pdf)).pages:
+    for page in reader.pages:
         resources = page.get("/Resources") or {}
         for font in (resources.get("/Font") or {}).values():
             names.add(str(font.get_object().get("/BaseFont", "")).lstrip("/").split("+", 1)[-1])
     return names
-
-
-def _page_count(pdf: Path) -> int:
-    from pypdf import PdfReader
-
-    return len(PdfReader(str(pdf)).pages)
 
 
 __all__ = ["BookletError", "Result", "build", "main"]

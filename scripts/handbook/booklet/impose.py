@@ -41,14 +41,14 @@ def spreads(page_count: int) -> list[tuple[int | None, int | None]]:
 SHEETS = {"A5": (841.89, 595.276), "A4": (1190.55, 841.89)}
 
 
-def impose(source: Path, output: Path, title: str | None = None, date: dt.date | None = None,
+def impose(source: Path | PdfReader, output: Path, title: str | None = None, date: dt.date | None = None,
            sheet_size: tuple[float, float] | None = None) -> int:
     """Write ``output``, the imposed print file of ``source``; return the number of sheet sides.
 
     ``sheet_size`` (points, landscape) defaults to exactly two pages side by side. Each page sits
     against the sheet's vertical centre line, the fold.
     """
-    reader = PdfReader(str(source))
+    reader = source if isinstance(source, PdfReader) else PdfReader(str(source))
     width = float(reader.pages[0].mediabox.width)
     height = float(reader.pages[0].mediabox.height)
     sheet_w, sheet_h = sheet_size or (2 * width, height)
