@@ -159,8 +159,9 @@ def copy_into_site(result: Result, site_dir: Path) -> list[Path]:
     return copied
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """``handbook booklet [--edition zh-Hans|zh-Hant] [--paper A5|A4] [--force]``."""
+def main(argv: Sequence[str] | None = None, config: dict[str, Any] | None = None) -> int:
+    """``handbook booklet [--edition zh-Hans|zh-Hant] [--paper A5|A4] [--force]``; ``config``
+    defaults to the handbook.yml found from the working folder up."""
     from ..config import load
 
     parser = argparse.ArgumentParser(prog="handbook booklet", description="Build the print booklet (PDF and imposed print file).")
@@ -169,7 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--force", action="store_true", help="typeset even when nothing changed")
     args = parser.parse_args(argv)
     try:
-        build(load(), args.edition, paper=args.paper, force=args.force)
+        build(config or load(), args.edition, paper=args.paper, force=args.force)
     except (BookletError, ValueError) as error:
         print(f"booklet: {error}", file=sys.stderr)
         return 1
