@@ -41,7 +41,10 @@ def main(argv: list[str] | None = None) -> int:
 
     commands.add_parser("build", help="clean the seeds, build the site and the booklets (what `make` runs)")
     commands.add_parser("serve", help="preview the site, re-cleaning a seed when it changes")
-    booklet = commands.add_parser("booklet", help="typeset the print booklets (see `handbook booklet --help`)", add_help=False)
+    # prefix_chars="+": the booklet's own options (--edition, --paper, --help) reach booklet.main
+    # in order instead of being taken for this parser's unknown options.
+    booklet = commands.add_parser("booklet", help="typeset the print booklets (see `handbook booklet --help`)", add_help=False,
+                                  prefix_chars="+")
     booklet.add_argument("options", nargs=argparse.REMAINDER)
 
     args = parser.parse_args(argv)
@@ -56,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "booklet":
         from . import booklet
 
-        return booklet.main(args.options)
+        return booklet.main(args.options, config)
     from . import site
 
     return site.serve(config) or 0
