@@ -540,3 +540,14 @@ def test_characters_noto_cjk_lacks_are_reported(config, tmp_path, capsys):
     small = [NS(name="综合", essays=[NS(slug="e", essay=Essay("e.txt", "测试", blocks=[Block("paragraph", text)]))])]
     build({**config, "booklet": {"impose": False}}, "zh-Hans", chapters=small, out_dir=tmp_path, copy_to_site=False, quiet=True)
     assert "Noto CJK lacks some characters" in capsys.readouterr().err
+
+
+def test_handbook_booklet_command_passes_its_options(capsys):
+    from handbook import cli
+
+    with pytest.raises(SystemExit) as done:
+        cli.main(["--config", str(ROOT / "handbook.yml"), "booklet", "--help"])
+    assert done.value.code == 0
+    assert "--edition" in capsys.readouterr().out
+    assert cli.main(["booklet", "--edition", "zh-Latn"]) == 1
+    assert "no edition 'zh-Latn'" in capsys.readouterr().err
