@@ -59,36 +59,46 @@ def build(config: dict[str, Any], edition: str | None = None, *, force: bool = F
 
 
 def _build_edition(config: dict[str, Any], edition: str, *, force: bool) -> bool:
-    from mkdocs.commands.build import build as mkdocs_build
-    from mkdocs.config import load_config
-
     root = Path(config["root"])
     staging = root / "build" / "site" / edition
     target = site_dir(config, edition)
-    docs_dir = _docs_dir(config, edition)
     stamp_file = root / "build" / "site" / f"{edition}.stamp"
-    stamp = _stamp(config, edition, docs_dir)
+    stamp = _stamp(config, edition)
     if not force and target.joinpath("index.html").is_file() and stamp_file.is_file() \
             and stamp_file.read_text() == stamp:
         log.info("site %s: up to date", edition)
         return False
-    mkfile = mkdocs_file(config)
-    previous = context.current
-    context.current = context.Run(dict(config), edition, essays_uri=_essays_uri(config))
-    try:
-        cfg = load_config(config_file=str(mkfile), docs_dir=str(docs_dir), site_dir=str(staging), strict=True)
-        if edition != context.DEFAULT_EDITION:
-            cfg.theme["language"] = edition
-        cfg.plugins.on_startup(command="build", dirty=False)
-        mkdocs_build(cfg)
-        cfg.plugins.on_shutdown()
-    finally:
-        context.current = previous
+    docs_dir = _docs_dir(config, edition)
+    mkdocs_build(config, edition, docs_dir, staging)
     _publish(staging, target, nested=[site_dir(config, e) for e in editions(config) if e != edition])
     stamp_file.parent.mkdir(parents=True, exist_ok=True)
     stamp_file.write_text(stamp)
     log.info("site %s: built into %s", edition, target)
     return True
+
+
+def mkdocs_build(config: dict[str, Any], edition: str, docs_dir: Path, out: Path) -> None:
+    """One MkDocs build (strict) of ``edition`` from ``docs_dir`` into ``out``; the hook indexes it."""
+    from mkdocs.commands.build import build as run_build
+    from mkdocs.config import load_config
+
+    previous = context.current
+    context.current = context.Run(dict(config), edition, essays_uri=_essays_uri(config))
+    try:
+        cfg = load_config(config_file=str(mkdocs_file(config)), docs_dir=str(docs_dir), site_dir=str(out), strict=True)
+        if edition != context.DEFAULT_EDITION:
+            cfg.theme["language"] = edition
+        run_build(cfg)
+    finally:
+        context.current = previous
+
+
+def build_nested(config: dict[str, Any], site_root: Path) -> None:
+    """While serving: the other editions into their folders inside the served site."""
+    for edition in editions(config):
+        if edition != context.DEFAULT_EDITION:
+            rel = os.path.relpath(site_dir(config, edition), site_dir(config, context.DEFAULT_EDITION))
+            mkdocs_build(config, edition, _docs_dir(config, edition), site_root / rel)
 
 
 def _essays_uri(config: dict[str, Any]) -> str:
@@ -126,7 +136,7 @@ def _files(folder: Path) -> Iterable[Path]:
         yield from sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
 
 
-def _stamp(config: dict[str, Any], edition: str, docs_dir: Path) -> str:
+def _stamp(config: dict[str, Any], edition: str) -> str:
     """A digest of everything an edition's build reads."""
     from importlib.metadata import version
 

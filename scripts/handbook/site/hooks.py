@@ -66,8 +66,21 @@ def on_config(config):
                   labels=labels, items={i.src_uri: i for s in sections for i in s.items},
                   chapters={s.name: s for s in sections}, run=run)
     config.extra["handbook"] = {"edition": run.edition, "labels": labels,
-                                "editions": []}
+                                "editions": _edition_links(hb, run.edition)}
     return config
+
+
+def _edition_links(hb: dict, current: str) -> list[dict]:
+    """The switcher's entries: each edition built, with its site folder relative to this one's."""
+    from handbook.site.build import editions, site_dir
+
+    names = editions(hb)
+    if len(names) < 2:
+        return []
+    here = site_dir(hb, current)
+    return [{"edition": name, "label": ((hb.get("editions") or {}).get(name) or {}).get("label", name),
+             "rel": Path(os.path.relpath(site_dir(hb, name), here)).as_posix(), "current": name == current}
+            for name in names]
 
 
 def on_files(files: Files, config) -> Files:
@@ -155,6 +168,10 @@ def on_post_page(output: str, page, config) -> str:
 def on_post_build(config) -> None:
     run = _state["run"]
     search.index_site(Path(config.site_dir), run.config, run.edition)
+    if (context.serving or run.serving) and run.edition == context.DEFAULT_EDITION:
+        from handbook.site.build import build_nested
+
+        build_nested(run.config, Path(config.site_dir))  # `make serve` previews every edition
 
 
 def _clean_changed_seeds(run: context.Run) -> None:

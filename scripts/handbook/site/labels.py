@@ -67,9 +67,3 @@ def date_words(date: str, words: dict[str, str]) -> str:
     y, m, d = match.groups()
     return words["date_words"].format(y=y, m=int(m), d=int(d))
 
-
-def edition_links(config: dict[str, Any], current: str) -> list[dict[str, str]]:
-    """The editions for the language switcher: label, language code and site folder."""
-    return [{"edition": name, "label": spec.get("label", name), "site_dir": spec.get("site_dir", "site"),
-             "current": name == current}
-            for name, spec in (config.get("editions") or {}).items()]
