@@ -28,12 +28,11 @@ def slugify(title: str) -> str:
     return slug[:SLUG_MAX_CHARS].rstrip("-_")
 
 
-def write_atomic(path: Path, text: str) -> bool:
-    """Write ``text`` to ``path`` through a temporary file and a rename; skip it when unchanged.
-
-    Returns whether the file was written.
+def write_atomic(path: Path, content: str | bytes) -> bool:
+    """Write ``content`` (text as UTF-8) to ``path`` through a temporary file and a rename; skip
+    it when the file already holds those bytes. Returns whether the file was written.
     """
-    data = text.encode("utf-8")
+    data = content.encode("utf-8") if isinstance(content, str) else content
     try:
         if path.read_bytes() == data:
             return False

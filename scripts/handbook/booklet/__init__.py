@@ -21,7 +21,6 @@ import datetime as dt
 import hashlib
 import io
 import json
-import shutil
 import sys
 import time
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from typing import Any, Iterable, Sequence
 
 from pypdf import PdfReader
 
+from ..files import write_atomic
 from .data import NO_DATE, PAPERS, Edition, booklet_options, build_date, editions, export
 from .impose import SHEETS, impose
 
@@ -130,7 +130,7 @@ def build_edition(config: dict[str, Any], edition: Edition, chapters: list[Any],
             "(Debian: fonts-noto-cjk; `scripts/system-deps.sh build` installs it)")
     for warning in warnings:
         print(f"booklet {edition.code}: typst warning: {getattr(warning, 'message', warning)}", file=sys.stderr)
-    _write(pdf, pdf_bytes)
+    write_atomic(pdf, pdf_bytes)
     reader = PdfReader(io.BytesIO(pdf_bytes))
     others = sorted(name for name in fonts_used(reader) if not name.startswith(("NotoSerifCJK", "NotoSansCJK")))
     if others:
@@ -152,9 +152,7 @@ def copy_into_site(result: Result, site_dir: Path) -> list[Path]:
         if source is None:
             continue
         target = site_dir / "downloads" / source.name
-        if not target.is_file() or target.read_bytes() != source.read_bytes():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, target)
+        write_atomic(target, source.read_bytes())
         copied.append(target)
     return copied
 
@@ -175,12 +173,6 @@ def main(argv: Sequence[str] | None = None, config: dict[str, Any] | None = None
         print(f"booklet: {error}", file=sys.stderr)
         return 1
     return 0
-
-
-def _write(path: Path, data: bytes) -> None:
-    temporary = path.with_suffix(".tmp")
-    temporary.write_bytes(data)
-    temporary.replace(path)
 
 
 def fonts_used(reader: PdfReader) -> set[str]:

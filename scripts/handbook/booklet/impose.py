@@ -10,12 +10,14 @@ content stream is parsed (pypdf's ``merge_transformed_page`` parses them all, 0.
 from __future__ import annotations
 
 import datetime as dt
+import io
 from pathlib import Path
-
 from typing import Any
 
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject, StreamObject, TextStringObject
+
+from ..files import write_atomic
 
 
 def spreads(page_count: int) -> list[tuple[int | None, int | None]]:
@@ -82,9 +84,9 @@ def impose(source: Path | PdfReader, output: Path, title: str | None = None, dat
     lang = reader.trailer["/Root"].get("/Lang")
     if lang:
         writer.root_object[NameObject("/Lang")] = TextStringObject(str(lang))
-    output.parent.mkdir(parents=True, exist_ok=True)
-    with open(output, "wb") as handle:
-        writer.write(handle)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    write_atomic(output, buffer.getvalue())
     return len(sides)
 
 
