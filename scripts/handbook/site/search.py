@@ -58,20 +58,33 @@ def _s2t(scheme: str):
 
 
 def charmap(chars: Iterable[str], schemes: Iterable[str] = ("s2t",)) -> dict[str, str]:
-    """Per-character normalisation for ``chars`` and their Traditional forms: only what changes."""
+    """Per-character folding for ``chars``, their Traditional forms and their Simplified forms:
+    Traditional to Simplified (OpenCC t2s), full-width to half-width, lower case; only what changes.
+
+    A Traditional form whose t2s is not the character it was made from folds to that character
+    too: s2tw writes the particle 着 as 著 and t2s keeps 著, so 著 folds to 着, and 隨著 matches 随着.
+    """
+    schemes = list(schemes)
     chars = set(chars)
     for scheme in schemes:
-        converted = _s2t(scheme).convert("".join(sorted(chars)))
-        chars |= set(converted)
+        chars |= set(_s2t(scheme).convert("".join(sorted(chars))))
+    chars |= set(_t2s().convert("".join(sorted(chars))))
     result = {}
     for c in sorted(chars):
         n = _t2s().convert(c)
-        if len(n) != 1:
+        if len(n) != 1 or (ord(n) > 0xFFFF) != (ord(c) > 0xFFFF):
             n = c
         k = unicodedata.normalize("NFKC", n).lower()
         n = k if len(k) == 1 else n
         if n != c:
             result[c] = n
+    for c in sorted(chars):
+        if result.get(c, c) != c:
+            continue  # not a Simplified character
+        for scheme in schemes:
+            t = _s2t(scheme).convert(c)
+            if len(t) == 1 and t != c and result.get(t, t) != c and _t2s().convert(t) == t:
+                result[t] = c
     return result
 
 
@@ -123,8 +136,12 @@ def index_site(site_dir: Path, config: dict[str, Any], edition: str) -> dict[str
         body = page_text(text)
         if body is not None:
             pages.append((path, text, body))
-    schemes = {spec.get("opencc", "s2t") for spec in (config.get("editions") or {}).values() if spec.get("opencc")}
-    cmap = charmap({c for _, _, body in pages for c in body if HAN_RUN.match(c)}, schemes or {"s2t"})
+    schemes = sorted({spec["opencc"] for spec in (config.get("editions") or {}).values() if spec.get("opencc")})
+    # The same characters in every edition (the Simplified pages' and this site's), so that every
+    # edition folds a query the same way.
+    sources = [p for p in (Path(config["root"]) / "docs").rglob("*.md") if not p.name.startswith(".")]
+    chars = {c for _, _, body in pages for c in body} | {c for p in sources for c in p.read_text(encoding="utf-8")}
+    cmap = charmap({c for c in chars if HAN_RUN.match(c)}, schemes or ["s2t"])
     _index(site_dir, pages, cmap)
     (site_dir / "pagefind" / CHARMAP_NAME).write_text(
         json.dumps({"sentinel": SENTINEL, "charmap": cmap}, ensure_ascii=False, separators=(",", ":")),
