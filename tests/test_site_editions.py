@@ -87,7 +87,7 @@ def test_traditional_pages_load_converted_and_self_contained(page, site_project,
     page.goto(site_url + HANT + "essays/户籍窗口便民服务的几点体会/")
     assert page.inner_text("article h1").strip().rstrip("¶") == "戶籍窗口便民服務的幾點體會"
     assert "2015年3月12日" in page.inner_text(".hb-meta") and "來源" in page.inner_text(".hb-meta")
-    assert page.recorder.errors == [] and page.recorder.foreign() == []
+    assert page.recorder.errors == [] and page.recorder.foreign() == [] and page.recorder.dialogs == []
 
 
 def test_switcher_leads_to_the_same_essay_in_the_other_edition(page, site_project, site_url):
