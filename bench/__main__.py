@@ -113,7 +113,7 @@ def bench_size(count: int, work: Path, browser: bool) -> dict:
     # Twice: another engineer editing the package between the cold build and the first no-op
     # (the site's stamp covers its code) makes that one rebuild; the second is the no-op `make`.
     noops = [run_timed([str(BIN / "handbook"), "build"], project, log, ok=None)]
-    if noops[0]["wall"] > 5:
+    if noops[0]["wall"] > 5 and noops[0]["status"] in (0, 1):
         noops.append(run_timed([str(BIN / "handbook"), "build"], project, log, ok=None))
     result["noop"] = min(noops, key=lambda n: n["wall"]) | {"first_wall": noops[0]["wall"]}
     result["site"] = site_sizes(project / "site")

@@ -25,7 +25,7 @@ def _usage() -> dict:
 
 def main(root: Path, out: Path) -> None:
     os.chdir(root)  # the CLI works relative to the project, as `make` does
-    from handbook import booklet, cli, config as configuration
+    from handbook import cli, config as configuration
     import importlib
 
     from handbook.site import search
@@ -58,14 +58,40 @@ def main(root: Path, out: Path) -> None:
     config = configuration.load(root / "handbook.yml")
     measure("clean", lambda: cli.run_clean(config, [], None, root / "build" / "clean-report.json", None, quiet=True))
     editions = site_build.editions(config)
+    out.write_text(json.dumps({"steps": steps, "site_editions": editions}, indent=1))
     for edition in editions:
         measure(f"site {edition}", lambda: site_build.build(config, edition))
         steps[-1]["index"] = index_times[-1] if index_times else None
+        out.write_text(json.dumps({"steps": steps, "site_editions": editions}, indent=1))
     from handbook.booklet.data import editions as booklet_editions
 
     for edition in booklet_editions(config):
-        measure(f"booklet {edition}", lambda: booklet.build(config, edition, quiet=True))
+        steps.append(booklet_step(root, edition))
+        out.write_text(json.dumps({"steps": steps, "site_editions": editions}, indent=1))
     out.write_text(json.dumps({"steps": steps, "site_editions": editions}, indent=1))
+
+
+BOOKLET = """import sys
+from pathlib import Path
+from handbook import booklet, config
+booklet.build(config.load(Path("handbook.yml").resolve()), sys.argv[1], quiet=True)
+"""
+
+
+def booklet_step(root: Path, edition: str) -> dict:
+    """One edition's booklet in a process of its own: Typst aborts the process (it does not raise)
+    when the memory cap is reached, and each edition's peak memory is its own."""
+    import subprocess
+
+    start = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-c", BOOKLET, edition], cwd=root, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    code = os.waitstatus_to_exitcode(status)
+    stderr = process.stderr.read().decode(errors="replace").strip()
+    error = None if code == 0 else f"exit {code}: {stderr.splitlines()[-1] if stderr else 'killed'}"[:500]
+    return {"step": f"booklet {edition}", "wall": wall, "cpu": usage.ru_utime + usage.ru_stime,
+            "rss_self_mb": usage.ru_maxrss / 1024, "rss_children_mb": 0, "error": error}
 
 
 def limit_memory() -> None:
