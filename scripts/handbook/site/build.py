@@ -145,7 +145,10 @@ def _stamp(config: dict[str, Any], edition: str) -> str:
                              ensure_ascii=False).encode())
     digest.update(json.dumps({p: version(p) for p in VERSION_PACKAGES}).encode())
     mkfile = mkdocs_file(config)
-    sources = [mkfile, *_files(mkfile.parent / "overrides"), *_files(PACKAGE_DIR), *_files(Path(config["root"]) / "docs")]
+    # the catalogue (chapters, order) and the front-matter reader it uses are the cleaner's modules
+    modules = [PACKAGE_DIR.parent / name for name in ("catalogue.py", "render.py", "essay.py")]
+    sources = [mkfile, *_files(mkfile.parent / "overrides"), *_files(PACKAGE_DIR), *modules,
+               *_files(Path(config["root"]) / "docs")]
     for path in sources:
         digest.update(str(path).encode())
         digest.update(path.read_bytes())

@@ -24,7 +24,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.utils import get_relative_url
 
 from handbook.site import context, labels as ui, nav as site_nav, search
-from handbook.site.catalogue import load_catalogue
+from handbook.catalogue import load_catalogue
 
 log = logging.getLogger("mkdocs.plugins.handbook")
 
