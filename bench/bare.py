@@ -21,7 +21,7 @@ def prepare(project: Path, bare: Path) -> Path:
     """Write the bare project for ``project`` (already cleaned) into ``bare``; return its mkdocs.yml."""
     from handbook import config as configuration
     from handbook.site import labels as ui, nav as site_nav
-    from handbook.site.catalogue import load_catalogue
+    from handbook.catalogue import load_catalogue
 
     hb = dict(configuration.load.__wrapped__(project / "handbook.yml"))
     if bare.exists():
