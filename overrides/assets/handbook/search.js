@@ -22,7 +22,7 @@
   var more = document.querySelector("[data-hb-search-more]");
   if (!toggle || !form || !input || !meta || !list) return;
 
-  var PAGE = 10, VERIFY_ALL = 100, CONTEXT_BEFORE = 30, CONTEXT_AFTER = 70;
+  var PAGE = 10, DEBOUNCE_MS = 60, CONTEXT_BEFORE = 30, CONTEXT_AFTER = 70;
   var HAN = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[\ud840-\ud8bf][\udc00-\udfff]/;
   var engine = null, state = null, generation = 0;
 
@@ -39,6 +39,9 @@
       ]).then(function (parts) {
         var pagefind = parts[0];
         return Promise.resolve(pagefind.options({ baseUrl: root.pathname })).then(function () {
+          // Fetch the wasm and the index's metadata now, while the reader is still typing.
+          return pagefind.init ? pagefind.init() : null;
+        }).then(function () {
           return { pagefind: pagefind, sentinel: parts[1].sentinel, charmap: parts[1].charmap };
         });
       });
@@ -186,12 +189,12 @@
     return load().then(function (eng) {
       var list_ = terms(query, eng.charmap);
       if (!list_.length) { if (id === generation) say(fill(labels.search_none, { q: query })); return; }
-      return eng.pagefind.debouncedSearch(pagefindQuery(list_), {}, 150).then(function (found) {
+      return eng.pagefind.debouncedSearch(pagefindQuery(list_), {}, DEBOUNCE_MS).then(function (found) {
         if (found === null || id !== generation) return;  // superseded by a newer query
         var run = { id: id, query: query, terms: list_, engine: eng, candidates: found.results, next: 0, hits: [] };
         state = run;
-        var first = run.candidates.length <= VERIFY_ALL ? run.candidates.length : PAGE;
-        return fillPage(run, first).then(function () { if (id === generation) summary(run); });
+        // Each candidate checked costs one fragment fetch: check only as many as are shown.
+        return fillPage(run, PAGE).then(function () { if (id === generation) summary(run); });
       });
     }).catch(function (error) {
       if (id === generation) say(labels.search_error || "search failed");
