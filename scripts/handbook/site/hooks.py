@@ -61,6 +61,11 @@ def on_config(config):
         sections = ui.convert_sections(sections, run.edition, hb)
     title = ui.convert(hb.get("title") or config.site_name, run.edition, hb)
     config.site_name = title
+    if config.site_url and run.edition != context.DEFAULT_EDITION:  # each edition is a site of its own
+        from handbook.site.build import site_dir
+
+        rel = os.path.relpath(site_dir(hb, run.edition), site_dir(hb, context.DEFAULT_EDITION))
+        config.site_url = config.site_url.rstrip("/") + "/" + Path(rel).as_posix() + "/"
     config.nav = site_nav.nav_config(sections, labels["home"], int(site.get("nav_fanout", 50)))
     _state.update(sections=sections, title=title, subtitle=ui.convert(hb.get("subtitle") or "", run.edition, hb),
                   labels=labels, items={i.src_uri: i for s in sections for i in s.items},
