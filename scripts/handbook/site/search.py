@@ -25,9 +25,10 @@ import shutil
 import subprocess
 import tempfile
 import unicodedata
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
+
+from ..script import converter
 
 log = logging.getLogger("mkdocs.plugins.handbook.search")
 
@@ -43,20 +44,6 @@ UNUSED = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefi
           "pagefind-component-ui.js", "pagefind-component-ui.css", "pagefind-highlight.js")
 
 
-@lru_cache(maxsize=1)
-def _t2s():
-    import opencc
-
-    return opencc.OpenCC("t2s.json")
-
-
-@lru_cache(maxsize=4)
-def _s2t(scheme: str):
-    import opencc
-
-    return opencc.OpenCC(scheme + ".json")
-
-
 def charmap(chars: Iterable[str], schemes: Iterable[str] = ("s2t",)) -> dict[str, str]:
     """Per-character folding for ``chars``, their Traditional forms and their Simplified forms:
     Traditional to Simplified (OpenCC t2s), full-width to half-width, lower case; only what changes.
@@ -67,11 +54,11 @@ def charmap(chars: Iterable[str], schemes: Iterable[str] = ("s2t",)) -> dict[str
     schemes = list(schemes)
     chars = set(chars)
     for scheme in schemes:
-        chars |= set(_s2t(scheme).convert("".join(sorted(chars))))
-    chars |= set(_t2s().convert("".join(sorted(chars))))
+        chars |= set(converter(scheme).convert("".join(sorted(chars))))
+    chars |= set(converter("t2s").convert("".join(sorted(chars))))
     result = {}
     for c in sorted(chars):
-        n = _t2s().convert(c)
+        n = converter("t2s").convert(c)
         if len(n) != 1 or (ord(n) > 0xFFFF) != (ord(c) > 0xFFFF):
             n = c
         k = unicodedata.normalize("NFKC", n).lower()
@@ -82,8 +69,8 @@ def charmap(chars: Iterable[str], schemes: Iterable[str] = ("s2t",)) -> dict[str
         if result.get(c, c) != c:
             continue  # not a Simplified character
         for scheme in schemes:
-            t = _s2t(scheme).convert(c)
-            if len(t) == 1 and t != c and result.get(t, t) != c and _t2s().convert(t) == t:
+            t = converter(scheme).convert(c)
+            if len(t) == 1 and t != c and result.get(t, t) != c and converter("t2s").convert(t) == t:
                 result[t] = c
     return result
 
