@@ -27,9 +27,9 @@ def corpus(config) -> dict[str, str]:
 
 def test_round_trip_gives_back_the_simplified_corpus_or_explains_why(site_project):
     from handbook.site.edition import converter
-    from handbook.site.labels import _converter
+    from handbook.script import converter as opencc_converter
 
-    s2t, t2s = converter(site_project, "zh-Hant"), _converter("t2s")
+    s2t, t2s = converter(site_project, "zh-Hant"), opencc_converter("t2s")
     unexplained = []
     for name, text in corpus(site_project).items():
         back = t2s.convert(s2t.convert(text))
@@ -51,9 +51,9 @@ def test_default_forms_are_taiwans_not_openccs_own():
 
 def test_markdown_conversion_keeps_link_targets_and_markup():
     from handbook.site.edition import convert_markdown
-    from handbook.site.labels import _converter
+    from handbook.script import converter
 
-    convert = _converter("s2tw").convert
+    convert = converter("s2tw").convert
     text = '见[户籍](essays/户籍窗口.md)与<span class="发">发展</span><!-- catalogue -->\n[参考]: chapters/户籍/'
     assert convert_markdown(text, convert) == ('見[戶籍](essays/户籍窗口.md)與<span class="发">發展</span>'
                                                '<!-- catalogue -->\n[参考]: chapters/户籍/')

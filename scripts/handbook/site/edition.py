@@ -15,6 +15,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from ..script import converter as script_converter
 from .labels import edition_config
 
 # What is not text: link targets `](…)`, reference definitions, HTML tags and comments, code.
@@ -22,12 +23,10 @@ VERBATIM = re.compile(r"\]\([^)\n]*\)|^\s*\[[^\]\n]+\]:.*$|<!--.*?-->|<[^>\n]+>|
 
 
 def converter(config: dict[str, Any], edition: str):
-    from .labels import _converter
-
     scheme = edition_config(config, edition).get("opencc")
     if not scheme:
         raise ValueError(f"edition {edition} has no `opencc` configuration in handbook.yml")
-    return _converter(scheme)
+    return script_converter(scheme)
 
 
 def convert_markdown(text: str, convert) -> str:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from functools import lru_cache
 from typing import Any
+
+from ..script import convert as script_convert
 
 LABELS = {
     "home": "首页",
@@ -34,19 +35,12 @@ def edition_config(config: dict[str, Any], edition: str) -> dict[str, Any]:
     return (config.get("editions") or {}).get(edition) or {}
 
 
-@lru_cache(maxsize=4)
-def _converter(name: str):
-    import opencc
-
-    return opencc.OpenCC(name if name.endswith(".json") else name + ".json")
-
-
 def convert(text: str, edition: str, config: dict[str, Any]) -> str:
     """``text`` (Simplified) as the edition writes it; unchanged for the Simplified edition."""
     scheme = edition_config(config, edition).get("opencc")
     if not scheme or not text:
         return text
-    return _converter(scheme).convert(text)
+    return script_convert(text, scheme)
 
 
 def labels(edition: str, config: dict[str, Any]) -> dict[str, str]:
