@@ -1,0 +1,32 @@
+"""The booklet's no-op check: an unchanged booklet is recognised from its sources (the essays' files,
+the configuration, the code) without exporting it again; a changed essay is typeset again."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from handbook import booklet, config as configuration
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_unchanged_sources_skip_the_export_and_a_changed_essay_rebuilds(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1600000000")
+    shutil.copy(REPO / "handbook.yml", tmp_path / "handbook.yml")
+    essays = tmp_path / "docs" / "essays"
+    shutil.copytree(REPO / "docs" / "essays", essays, ignore=shutil.ignore_patterns(".*"))
+    config = dict(configuration.load.__wrapped__(tmp_path / "handbook.yml"))
+    first = booklet.build(config, "zh-Hans", quiet=True)
+    assert first[0].built
+
+    exported = []
+    original = booklet.export
+    monkeypatch.setattr(booklet, "export", lambda *a, **k: exported.append(1) or original(*a, **k))
+    again = booklet.build(config, "zh-Hans", quiet=True)
+    assert not again[0].built and exported == [] and again[0].pages == first[0].pages
+
+    page = sorted(essays.glob("*.md"))[0]
+    page.write_text(page.read_text(encoding="utf-8") + "\n补充一段新的文字。\n", encoding="utf-8")
+    changed = booklet.build(config, "zh-Hans", quiet=True)
+    assert changed[0].built and exported == [1]
