@@ -15,7 +15,7 @@ from .essay import Essay, EssayError
 from .faithful import check
 from .footer import Furniture, split_footer
 from .outline import OutlineRules, outline, take_title
-from .read import is_han, read_text
+from .read import HAN, read_text
 from .script import convert, traditional_share
 from .typography import restore_full_width_punctuation
 
@@ -46,7 +46,7 @@ def clean_text(data: bytes, source: str, config: dict) -> Cleaned:
         split_footer(essay, Furniture.from_config(config["cleaner"]["footer"]))
         rules = OutlineRules.from_config(config, name)
         take_title(essay, rules)
-        if not any(is_han(c) for c in essay.title + essay.text):
+        if not (HAN.search(essay.title) or HAN.search(essay.text)):
             raise EssayError(f"it holds no Chinese text (decoded as {encoding})")
         if not essay.text.strip():
             raise EssayError("it has a title but no body text")

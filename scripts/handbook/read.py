@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import codecs
-import unicodedata
+import re
 
 from .essay import EssayError
 
@@ -59,26 +59,28 @@ def common_han_share(text: str) -> float:
     >>> common_han_share("窗口服务") > common_han_share("笫诩敉")
     True
     """
-    han = [c for c in text if is_han(c)]
+    han = HAN.findall(text)
     if not han:
         return 0.0
-    return sum(is_common_han(c) for c in han) / len(han)
+    return sum(c in _COMMON_HAN for c in han) / len(han)
 
 
-def is_common_han(char: str) -> bool:
-    try:
-        if 0xB0 <= char.encode("gb2312")[0] <= 0xD7:  # GB2312 level 1: the 3,755 most used
-            return True
-    except UnicodeEncodeError:
-        pass
-    try:
-        return 0xA4 <= char.encode("big5")[0] <= 0xC6  # Big5 level 1: the 5,401 most used
-    except UnicodeEncodeError:
-        return False
+def _double_byte_characters(encoding: str, leads: range, trails: list[int]) -> frozenset[str]:
+    pairs = (bytes((lead, trail)).decode(encoding, errors="ignore") for lead in leads for trail in trails)
+    return frozenset(char for char in pairs if char)
+
+
+# GB2312 level 1 (the 3,755 most used Simplified characters) and Big5 level 1 (the 5,401 most used
+# Traditional ones).
+_COMMON_HAN = _double_byte_characters("gb2312", range(0xB0, 0xD8), list(range(0xA1, 0xFF))) | _double_byte_characters(
+    "big5", range(0xA4, 0xC7), list(range(0x40, 0x7F)) + list(range(0xA1, 0xFF))
+)
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # Unicode's Cc, less tab and line feed
+HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0003134f]")
 
 
 def is_han(char: str) -> bool:
-    return "\u4e00" <= char <= "\u9fff" or "\u3400" <= char <= "\u4dbf" or "\U00020000" <= char <= "\U0003134f"
+    return HAN.match(char) is not None
 
 
 def normalize_newlines(text: str) -> str:
@@ -94,7 +96,7 @@ def read_text(data: bytes) -> tuple[str, str]:
     """Raw bytes → text with LF line ends and the encoding found; refuses what is not text."""
     text, encoding = decode(data)
     text = normalize_newlines(text)
-    controls = sum(1 for c in text if unicodedata.category(c) == "Cc" and c not in "\n\t")
+    controls = len(_CONTROL.findall(text))
     if controls > max(3, len(text) // 100):
         raise EssayError(f"it is binary, not text ({controls} control characters in {len(text)})")
     return text, encoding

@@ -6,7 +6,7 @@ from functools import lru_cache
 
 import opencc
 
-from .read import is_han
+from .read import HAN
 
 
 @lru_cache(maxsize=None)
@@ -34,10 +34,12 @@ def traditional_share(text: str) -> float:
     >>> traditional_share("公安机关联系群众的窗口")
     0.0
     """
-    han = [c for c in text if is_han(c)]
+    han = "".join(HAN.findall(text))
     if not han:
         return 0.0
-    simplified = convert("".join(han), "t2s")
+    simplified = convert(han, "t2s")
+    if simplified == han:
+        return 0.0
     return sum(a != b for a, b in zip(han, simplified)) / len(han)
 
 

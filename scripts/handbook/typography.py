@@ -57,17 +57,25 @@ def restore_full_width_punctuation(text: str) -> str:
 
 def _convert_once(text: str) -> str:
     chars = list(text)
-    protected = _protected_positions(text)
+    protected = [match.span() for match in _PROTECTED.finditer(text)]
     for open_, close in _paren_pairs(text):
-        if open_ in protected or close in protected:
+        if _inside(open_, protected) or _inside(close, protected):
             continue
         inside = text[open_ + 1 : close]
         if any(is_chinese(c) for c in inside) or _chinese_beside(text, open_, -1) or _chinese_beside(text, close, +1):
             chars[open_], chars[close] = "（", "）"
-    for i, char in enumerate(text):
-        if char in ",:;!?" and i not in protected and _belongs_to_chinese(text, i):
-            chars[i] = FULL_WIDTH[char]
+    for match in _PAUSES.finditer(text):
+        i = match.start()
+        if not _inside(i, protected) and _belongs_to_chinese(text, i):
+            chars[i] = FULL_WIDTH[match.group()]
     return _SPACE_AROUND_PAUSE.sub(lambda m: m.group(1) or m.group(2), "".join(chars))
+
+
+_PAUSES = re.compile("[,:;!?]")
+
+
+def _inside(i: int, spans: list[tuple[int, int]]) -> bool:
+    return any(start <= i < end for start, end in spans)
 
 
 # A pause mark (，：；) carries its own space; one typed beside it is the ASCII habit. Spaces around
@@ -93,7 +101,8 @@ def _chinese_beside(text: str, i: int, step: int) -> bool:
 def _paren_pairs(text: str) -> list[tuple[int, int]]:
     """Matching ``(`` ``)`` pairs on one line; unmatched ones are left alone."""
     pairs, stack = [], []
-    for i, char in enumerate(text):
+    for match in _PAREN_OR_LINE.finditer(text):
+        char, i = match.group(), match.start()
         if char == "(":
             stack.append(i)
         elif char == ")" and stack:
@@ -103,5 +112,4 @@ def _paren_pairs(text: str) -> list[tuple[int, int]]:
     return pairs
 
 
-def _protected_positions(text: str) -> set[int]:
-    return {i for match in _PROTECTED.finditer(text) for i in range(match.start(), match.end())}
+_PAREN_OR_LINE = re.compile("[()\n]")
