@@ -1,5 +1,6 @@
 """The booklet's no-op check: an unchanged booklet is recognised from its sources (the essays' files,
-the configuration, the code) without exporting it again; a changed essay is typeset again."""
+the configuration, the code) without loading the catalogue or exporting it; a changed essay is
+typeset again."""
 
 from __future__ import annotations
 
@@ -20,11 +21,15 @@ def test_unchanged_sources_skip_the_export_and_a_changed_essay_rebuilds(tmp_path
     first = booklet.build(config, "zh-Hans", quiet=True)
     assert first[0].built
 
-    exported = []
+    exported, loaded = [], []
     original = booklet.export
     monkeypatch.setattr(booklet, "export", lambda *a, **k: exported.append(1) or original(*a, **k))
+    import handbook.catalogue
+
+    load = handbook.catalogue.load_catalogue
+    monkeypatch.setattr(handbook.catalogue, "load_catalogue", lambda *a, **k: loaded.append(1) or load(*a, **k))
     again = booklet.build(config, "zh-Hans", quiet=True)
-    assert not again[0].built and exported == [] and again[0].pages == first[0].pages
+    assert not again[0].built and exported == [] and loaded == [] and again[0].pages == first[0].pages
 
     page = sorted(essays.glob("*.md"))[0]
     page.write_text(page.read_text(encoding="utf-8") + "\n补充一段新的文字。\n", encoding="utf-8")
