@@ -236,6 +236,7 @@ def targets(results: list[dict]) -> list[tuple[str, str, str]]:
     big = max(derived)
     small = min(derived)
     d = derived[big]
+    r_big = next(r for r in results if r["essays"] == big)
     ok = lambda b: "met" if b else "**missed**"  # noqa: E731
     rows = [
         ("cleaning ≤ 10% of the site's build time", f"{d['clean_share_of_site']:.1%} at {big:,}", ok(d["clean_share_of_site"] <= 0.10)),
@@ -249,9 +250,12 @@ def targets(results: list[dict]) -> list[tuple[str, str, str]]:
                      ok(d["search_kb"] <= 300 and d["search_ms"] <= 200)))
     rows += [
         ("10,000 essays, both editions, ≤ 30 min and ≤ 8 GB", f"{d['total_s'] / 60:.1f} min, {d['peak_rss_mb'] / 1024:.2f} GB at {big:,}"
-         + ("" if d["site_editions"] >= 2 else f" ({d['site_editions']} site edition built)"),
-         ok(d["total_s"] <= 1800 and d["peak_rss_mb"] <= 8192 and big >= 10000 and d["site_editions"] >= 2)),
-        ("second `make` with nothing changed ≤ 5 s", f"{d['noop_s']:.1f} s at {big:,}", ok(d["noop_s"] <= 5)),
+         + ("" if d["site_editions"] >= 2 else f" ({d['site_editions']} site edition built)")
+         + ("" if d["failed"] == "none" else f"; failed: {d['failed']}"),
+         ok(d["total_s"] <= 1800 and d["peak_rss_mb"] <= 8192 and big >= 10000 and d["site_editions"] >= 2 and d["failed"] == "none")),
+        ("second `make` with nothing changed ≤ 5 s", f"{d['noop_s']:.1f} s at {big:,}"
+         + ("" if r_big["noop"]["status"] in (0, 1) else " (not a no-op: it retried the booklet that had failed)"),
+         ok(d["noop_s"] <= 5 and r_big["noop"]["status"] in (0, 1))),
         ("the cleaner uses every core", f"{d['clean_cores']:.2f} of {os.cpu_count()} cores at {big:,}", ok(d["clean_cores"] >= 0.75 * (os.cpu_count() or 1))),
     ]
     return rows
@@ -287,7 +291,7 @@ def write_results(path: Path, results: list[dict], info: dict, notes: str = "") 
         "of the same Markdown with the same theme, overrides, extensions and navigation but no hook and no Pagefind "
         "(`bench/bare.py`); then a second `handbook build` (the no-op `make`); then a first search in Chromium on the "
         "site served from 127.0.0.1 without compression (`bench/search.py`: all bytes fetched from focusing the search "
-        f"box until the result count shows, fresh browser context; latency includes Pagefind's 150 ms debounce; queries "
+        f"box until the result count shows, fresh browser context; latency includes the search box's debounce (search.js); queries "
         f"{', '.join(QUERIES)}, the worse one reported; [warm] = the same query again). Peak memory is the largest "
         "process's maximum resident set (`wait4` rusage). Cores used = CPU time of the clean step (with its worker "
         "processes) / its wall time.",
