@@ -5,7 +5,7 @@ server); Debian's chromium (headless, via Playwright, never a downloaded browser
 page in a fresh context (empty cache), then a query is typed into the search box. Everything the
 browser fetched from the moment the box is focused until the result count is shown is counted
 (Pagefind's script and wasm, the charmap, index chunks, result fragments), and the time from
-typing to results (Pagefind's 150 ms debounce included: that is what a reader waits).
+typing to results (the search box's debounce included: that is what a reader waits).
 """
 
 from __future__ import annotations
