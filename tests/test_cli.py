@@ -208,3 +208,15 @@ def test_a_bug_met_on_one_input_is_reported_and_the_others_still_written(project
     errors = {Path(e["source"]).name: e["error"] for e in outcome.entries}
     assert errors["b.txt"] is None and "internal error" in errors["a.txt"] and "boom" in errors["a.txt"]
     assert sorted(essays(project / "docs" / "essays")) == ["乙文章.md"]
+
+
+def test_an_edited_seed_is_cleaned_again_and_a_touched_one_is_not_rewritten(project):
+    seed = project / "seeds" / "a.txt"
+    seed.write_text("甲文章\n正文。", encoding="utf-8")
+    run("clean", cwd=project)
+    page = project / "docs" / "essays" / "甲文章.md"
+    seed.touch()
+    assert "0 written, 1 unchanged" in run("clean", cwd=project).stderr
+    seed.write_text("甲文章\n改过的正文。", encoding="utf-8")
+    assert "1 written" in run("clean", cwd=project).stderr
+    assert "改过的正文" in page.read_text(encoding="utf-8")

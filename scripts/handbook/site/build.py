@@ -147,11 +147,14 @@ def _stamp(config: dict[str, Any], edition: str) -> str:
     mkfile = mkdocs_file(config)
     # the catalogue (chapters, order) and the front-matter reader it uses are the cleaner's modules
     modules = [PACKAGE_DIR.parent / name for name in ("catalogue.py", "render.py", "essay.py")]
-    sources = [mkfile, *_files(mkfile.parent / "overrides"), *_files(PACKAGE_DIR), *modules,
-               *_files(Path(config["root"]) / "docs")]
-    for path in sources:
+    for path in [mkfile, *_files(mkfile.parent / "overrides"), *_files(PACKAGE_DIR), *modules]:
         digest.update(str(path).encode())
         digest.update(path.read_bytes())
+    # Thousands of pages: their size and modification time stand for their content (the cleaner
+    # rewrites a page only when its bytes change, so an unchanged page keeps its time).
+    for path in _files(Path(config["root"]) / "docs"):
+        stat = path.stat()
+        digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
     digest.update(edition.encode())
     return digest.hexdigest()
 
