@@ -1,17 +1,26 @@
-"""The print booklet: one PDF per edition (A5, or A4) and its imposed saddle-stitch print file.
+"""The print booklet: one PDF per edition (A5, or A4) and its imposed saddle-stitch print file;
+an edition of more than ``booklet.volume_max_essays`` essays is printed in several volumes.
 
 ``build(config)`` exports the catalogue's chapters and essays as JSON (``data.py``), typesets them
 with Typst (``handbook.typ``) and imposes the result (``impose.py``). Outputs go to
 ``build/booklet/<edition>/``; when an edition's site folder exists (the site is built first), the
-two PDFs are copied into its ``downloads/`` folder, where the home page links them:
+PDFs are copied into its ``downloads/`` folder, where the home page links them:
 
     build/booklet/zh-Hans/handbook-zh-Hans.pdf          → site/downloads/
     build/booklet/zh-Hans/handbook-zh-Hans-booklet.pdf  → site/downloads/
     build/booklet/zh-Hant/handbook-zh-Hant.pdf          → site/zh-Hant/downloads/ …
 
-A build is skipped when the data, the template, the options and the Typst version are those of
-the last build (a hash kept next to the outputs); the copy into the site is made every time,
-because ``mkdocs build`` empties the site folder.
+Volumes: Typst holds a whole document in memory (~2 MB per essay), so an edition of more essays
+than ``volume_max_essays`` (default 300) is split into volumes at chapter boundaries
+(``data.plan_volumes``), each a complete book typeset by its own Typst run, written as
+``handbook-<edition>-1.pdf``, ``-1-booklet.pdf``, ``-2.pdf`` … Volumes are typeset side by side in
+``booklet.jobs`` worker processes (default: 2, or fewer cores), each process ending after its
+volume so its memory goes back to the system. Files of volumes that no longer exist are removed.
+
+A volume is skipped when its data, the template, the options and the Typst version are those of
+its last build (a hash kept next to the outputs), and the whole edition without loading anything
+when the essays' files, the configuration and the code are unchanged; the copy into the site is
+made every time, because ``mkdocs build`` empties the site folder.
 """
 
 from __future__ import annotations
@@ -21,20 +30,24 @@ import datetime as dt
 import hashlib
 import io
 import json
+import os
+import re
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Iterable, Sequence
 
 from pypdf import PdfReader
 
 from ..files import write_atomic
-from .data import NO_DATE, PAPERS, Edition, booklet_options, build_date, editions, export
+from .data import NO_DATE, PAPERS, Edition, booklet_options, build_date, editions, export, plan_volumes, volume_names
 from .impose import SHEETS, impose
 
 TEMPLATE = Path(__file__).with_name("handbook.typ")
 IMPOSE_SOURCE = Path(__file__).with_name("impose.py")
+SOURCES_STAMP = ".sources.sha256"
 
 
 class BookletError(RuntimeError):
@@ -50,12 +63,33 @@ class Result:
     built: bool          # False: up to date, nothing typeset
     seconds: float
     copied: list[Path]
+    volume: int = 1      # this volume's number, 1 … volumes
+    volumes: int = 1
+    data: Path | None = None  # the JSON the volume was typeset from (data.json, data-2.json …)
+
+
+@dataclass(eq=False)
+class _Volume:
+    """One volume to typeset: its paths, its data and the digest of everything that shapes it."""
+    edition: Edition
+    number: int
+    count: int
+    out: Path
+    pdf: Path
+    imposed: Path | None
+    stamp: Path
+    data_file: Path
+    payload: str = ""
+    key: str = ""
+    title: str = ""
+    previous: list[str] = field(default_factory=list)
 
 
 def build(config: dict[str, Any], edition: str | None = None, *, paper: str | None = None,
           force: bool = False, chapters: Iterable[Any] | None = None, out_dir: Path | None = None,
           copy_to_site: bool = True, quiet: bool = False) -> list[Result]:
     """Build one edition (``"zh-Hans"``, ``"zh-Hant"``) or, with ``edition=None``, all of them.
+    Returns one result per volume, edition by edition.
 
     ``chapters`` defaults to ``handbook.catalogue.load_catalogue(config)``, the site's order.
     """
@@ -74,7 +108,7 @@ def build(config: dict[str, Any], edition: str | None = None, *, paper: str | No
         keys = {code: _sources_key(config, known[code], files, options) for code in codes}
         fresh = [_up_to_date(out_root / code, known[code], options, keys[code]) for code in codes] if not force else []
         if files and fresh and all(fresh):
-            return [_report(config, result, root, copy_to_site, quiet) for result in fresh]
+            return [result for results in fresh for result in _publish(config, results, root, copy_to_site, quiet)]
         from ..catalogue import load_catalogue
 
         chapters = load_catalogue(config)
@@ -85,100 +119,199 @@ def build(config: dict[str, Any], edition: str | None = None, *, paper: str | No
             print("booklet: no essays yet (run `handbook clean` first); nothing built", file=sys.stderr)
         return []
     date = build_date(essays)
+    plan = plan_volumes([len(chapter.essays) for chapter in chapters], options["volume_max_essays"])
+    import typst
+
+    volumes: dict[str, list[_Volume]] = {}
+    for code in codes:
+        out = out_root / code
+        volumes[code] = []
+        for number, (parts, names) in enumerate(zip(plan, volume_names(code, len(plan))), start=1):
+            single = len(plan) == 1
+            volume = _Volume(known[code], number, len(plan), out, out / names[0],
+                             out / names[1] if options["impose"] else None,
+                             out / (".inputs.sha256" if single else f".inputs-{number}.sha256"),
+                             out / ("data.json" if single else f"data-{number}.json"))
+            selection = [SimpleNamespace(name=chapters[index].name, essays=list(chapters[index].essays[first:end]))
+                         for index, first, end in parts]
+            data = export(selection, config, known[code], paper=options["paper"], date=date,
+                          volume=None if single else (number, len(plan)),
+                          continued=[first > 0 for _, first, _ in parts])
+            volume.payload = json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1)
+            volume.title = f"{data['title']}（{data['edition_label']}，{(data['volume'] + '，') if data['volume'] else ''}{data['labels']['imposed']}）"
+            digest = hashlib.sha256()
+            for part in (volume.payload.encode(), TEMPLATE.read_bytes(), IMPOSE_SOURCE.read_bytes(),
+                         repr((options["paper"], options["impose"], getattr(typst, "__version__", ""))).encode()):
+                digest.update(hashlib.sha256(part).digest())
+            volume.key = digest.hexdigest()
+            volume.previous = volume.stamp.read_text().split() if volume.stamp.is_file() else []
+            volumes[code].append(volume)
+        (out / SOURCES_STAMP).unlink(missing_ok=True)
+
+    todo = [v for vs in volumes.values() for v in vs if force or not _fresh(v)]
+    done = _typeset_all(todo, options, date, _jobs(options, len(todo)))
     results = []
     for code in codes:
-        result = build_edition(config, known[code], chapters, date, options, out_root / code, force, keys.get(code))
-        results.append(_report(config, result, root, copy_to_site, quiet))
+        edition_results = []
+        for volume in volumes[code]:
+            if volume in done:
+                pages, seconds = done[volume]
+                edition_results.append(Result(code, volume.pdf, volume.imposed, pages, True, seconds, [],
+                                              volume.number, volume.count, volume.data_file))
+            else:
+                edition_results.append(Result(code, volume.pdf, volume.imposed, int(volume.previous[1]), False, 0.0, [],
+                                              volume.number, volume.count, volume.data_file))
+        out = out_root / code
+        _remove_stale(out, code, edition_results, extra=True)
+        if keys.get(code):
+            manifest = [keys[code]] + [f"{r.pdf.name} {r.pages}" for r in edition_results]
+            (out / SOURCES_STAMP).write_text("\n".join(manifest) + "\n")
+        results.extend(_publish(config, edition_results, root, copy_to_site, quiet))
     return results
 
 
-def _report(config: dict[str, Any], result: Result, root: Path, copy_to_site: bool, quiet: bool) -> Result:
-    """Copy the edition's PDFs into its site folder and say what was done."""
-    code = result.edition
-    if copy_to_site:
-        result.copied = copy_into_site(result, root / str((config["editions"][code] or {}).get("site_dir", "")))
-    if not quiet:
-        what = (f"{result.pages} pages, {result.pdf.stat().st_size // 1024} KB, {result.seconds:.2f} s"
-                if result.built else "up to date")
-        where = f"; copied to {', '.join(str(p.parent.relative_to(root)) for p in result.copied[:1])}" if result.copied else ""
-        print(f"booklet {code}: {result.pdf.relative_to(root) if result.pdf.is_relative_to(root) else result.pdf} ({what}){where}", file=sys.stderr)
-    return result
+def _fresh(volume: _Volume) -> bool:
+    outputs = [p for p in (volume.pdf, volume.imposed, volume.data_file) if p]
+    return volume.previous[:1] == [volume.key] and len(volume.previous) == 2 and all(p.is_file() for p in outputs)
 
 
-def _up_to_date(out: Path, edition: Edition, options: dict[str, Any], sources_key: str | None) -> Result | None:
-    """The edition's last build, when its sources digest is ``sources_key`` and its outputs exist."""
-    pdf = out / f"handbook-{edition.code}.pdf"
-    imposed = out / f"handbook-{edition.code}-booklet.pdf" if options["impose"] else None
-    stamp, sources_stamp = out / ".inputs.sha256", out / ".sources.sha256"
-    previous = stamp.read_text().split() if stamp.is_file() else []
-    if sources_key and len(previous) == 2 and all(p.is_file() for p in (pdf, imposed) if p) \
-            and sources_stamp.is_file() and sources_stamp.read_text().strip() == sources_key:
-        return Result(edition.code, pdf, imposed, int(previous[1]), False, 0.0, [])
-    return None
+def _jobs(options: dict[str, Any], volumes: int) -> int:
+    """How many Typst runs at once: ``booklet.jobs``, else 2 (each holds one volume in memory),
+    never more than the cores or the volumes to typeset."""
+    wanted = options.get("jobs") or 2
+    return max(1, min(int(wanted), os.cpu_count() or 1, volumes))
 
 
-def build_edition(config: dict[str, Any], edition: Edition, chapters: list[Any], date: dt.date | None,
-                  options: dict[str, Any], out: Path, force: bool = False, sources_key: str | None = None) -> Result:
-    """Typeset and impose one edition into ``out``, unless its inputs are unchanged.
+def _typeset_all(todo: list[_Volume], options: dict[str, Any], date: dt.date | None, jobs: int) -> dict[_Volume, tuple[int, float]]:
+    """Typeset and impose the volumes, ``jobs`` at a time; (pages, seconds) per volume."""
+    done: dict[_Volume, tuple[int, float]] = {}
+    day = date or NO_DATE
+    tasks = []
+    for volume in todo:
+        volume.out.mkdir(parents=True, exist_ok=True)
+        volume.stamp.unlink(missing_ok=True)
+        volume.data_file.write_text(volume.payload + "\n", encoding="utf-8")
+        tasks.append(dict(payload=volume.payload, pdf=str(volume.pdf), imposed=str(volume.imposed) if volume.imposed else None,
+                          title=volume.title, date=day, paper=options["paper"]))
+    if jobs <= 1:
+        outcomes = map(_typeset, tasks)
+    else:  # one process per volume: its memory is returned to the system when it ends
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
 
-    ``sources_key`` (from ``build``, when the chapters come from the essays' files) is recorded so
-    the next build can tell the booklet is up to date without loading or exporting anything."""
+        pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"), max_tasks_per_child=1)
+        outcomes = pool.map(_typeset, tasks)
+    try:
+        for volume, outcome in zip(todo, outcomes):
+            label = volume.edition.code + (f" {volume.number}/{volume.count}" if volume.count > 1 else "")
+            for message in outcome["warnings"]:
+                print(f"booklet {label}: typst warning: {message}", file=sys.stderr)
+            if outcome["fallbacks"]:
+                print(f"booklet {label}: Noto CJK lacks some characters; Typst fell back to {', '.join(outcome['fallbacks'])}",
+                      file=sys.stderr)
+            volume.stamp.write_text(f"{volume.key} {outcome['pages']}\n")  # the inputs' digest and the page count
+            done[volume] = (outcome["pages"], outcome["seconds"])
+    finally:
+        if jobs > 1:
+            pool.shutdown(cancel_futures=True)
+    return done
+
+
+def _typeset(task: dict[str, Any]) -> dict[str, Any]:
+    """Typeset one volume and impose it (in a worker process when several run side by side)."""
     import typst
 
-    pdf = out / f"handbook-{edition.code}.pdf"
-    imposed = out / f"handbook-{edition.code}-booklet.pdf" if options["impose"] else None
-    stamp = out / ".inputs.sha256"
-    quick_stamp = out / ".sources.sha256"
-    outputs = [p for p in (pdf, imposed) if p]
-    previous = stamp.read_text().split() if stamp.is_file() else []
-    quick = sources_key
-    if not force and (done := _up_to_date(out, edition, options, quick)):
-        return done
-
-    data = export(chapters, config, edition, paper=options["paper"], date=date)
-    payload = json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1)
-    digest = hashlib.sha256()
-    for part in (payload.encode(), TEMPLATE.read_bytes(), IMPOSE_SOURCE.read_bytes(),
-                 repr((options["paper"], options["impose"], getattr(typst, "__version__", ""))).encode()):
-        digest.update(hashlib.sha256(part).digest())
-    key = digest.hexdigest()
-    if not force and previous[:1] == [key] and len(previous) == 2 and all(p.is_file() for p in outputs):
-        if quick:
-            quick_stamp.write_text(quick + "\n")
-        return Result(edition.code, pdf, imposed, int(previous[1]), False, 0.0, [])
-    quick_stamp.unlink(missing_ok=True)
-
     started = time.perf_counter()
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "data.json").write_text(payload + "\n", encoding="utf-8")
-    day = date or NO_DATE
+    day = task["date"]
     timestamp = dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
     try:
         compiler = typst.Compiler(str(TEMPLATE))
         pdf_bytes, warnings = compiler.compile_with_warnings(
-            format="pdf", sys_inputs={"data": payload}, timestamp=timestamp)
+            format="pdf", sys_inputs={"data": task["payload"]}, timestamp=timestamp)
     except typst.TypstError as error:  # a template bug, not a data problem: say where
         raise BookletError(f"Typst failed on {TEMPLATE.name}: {getattr(error, 'diagnostic', error)}") from error
-    fonts = [w for w in warnings if "font" in str(getattr(w, "message", w)).lower()]
+    messages = [str(getattr(w, "message", w)) for w in warnings]
+    fonts = [m for m in messages if "font" in m.lower()]
     if fonts:
         raise BookletError(
-            f"{getattr(fonts[0], 'message', fonts[0])}: the booklet needs Noto Serif CJK and Noto Sans CJK "
+            f"{fonts[0]}: the booklet needs Noto Serif CJK and Noto Sans CJK "
             "(Debian: fonts-noto-cjk; `scripts/system-deps.sh build` installs it)")
-    for warning in warnings:
-        print(f"booklet {edition.code}: typst warning: {getattr(warning, 'message', warning)}", file=sys.stderr)
-    write_atomic(pdf, pdf_bytes)
+    write_atomic(Path(task["pdf"]), pdf_bytes)
     reader = PdfReader(io.BytesIO(pdf_bytes))
-    others = sorted(name for name in fonts_used(reader) if not name.startswith(("NotoSerifCJK", "NotoSansCJK")))
-    if others:
-        print(f"booklet {edition.code}: Noto CJK lacks some characters; Typst fell back to {', '.join(others)}",
-              file=sys.stderr)
-    if imposed:
-        impose(reader, imposed, title=f"{data['title']}（{data['edition_label']}，{data['labels']['imposed']}）", date=day,
-               sheet_size=SHEETS.get(options["paper"]))
-    stamp.write_text(f"{key} {len(reader.pages)}\n")  # the inputs' digest and the page count
-    if quick:
-        quick_stamp.write_text(quick + "\n")
-    return Result(edition.code, pdf, imposed, len(reader.pages), True, time.perf_counter() - started, [])
+    fallbacks = sorted(name for name in fonts_used(reader) if not name.startswith(("NotoSerifCJK", "NotoSansCJK")))
+    if task["imposed"]:
+        impose(reader, Path(task["imposed"]), title=task["title"], date=day, sheet_size=SHEETS.get(task["paper"]))
+    return {"pages": len(reader.pages), "warnings": messages, "fallbacks": fallbacks,
+            "seconds": time.perf_counter() - started}
+
+
+def _remove_stale(folder: Path, code: str, results: list[Result], extra: bool = False) -> None:
+    """Remove the edition's PDFs in ``folder`` that are not among ``results`` (volumes of an
+    earlier, larger build, or the single-volume files once there are volumes); with ``extra``,
+    their data and stamps too."""
+    if not folder.is_dir():
+        return
+    keep = {p.name for r in results for p in (r.pdf, r.imposed, r.data) if p}
+    keep |= {f".inputs-{r.volume}.sha256" for r in results if r.volumes > 1}
+    pattern = re.compile(rf"handbook-{re.escape(code)}(-\d+)?(-booklet)?\.pdf")
+    stale = [p for p in folder.iterdir() if p.name not in keep and pattern.fullmatch(p.name)]
+    if extra:
+        stale += [p for p in folder.iterdir() if p.name not in keep and re.fullmatch(r"data-\d+\.json|\.inputs-\d+\.sha256", p.name)]
+        if len(results) > 1:
+            stale += [p for p in (folder / "data.json", folder / ".inputs.sha256") if p.exists()]
+    for path in stale:
+        path.unlink(missing_ok=True)
+
+
+def _publish(config: dict[str, Any], results: list[Result], root: Path, copy_to_site: bool, quiet: bool) -> list[Result]:
+    """Copy an edition's PDFs into its site folder (removing other volumes' files there) and say
+    what was done."""
+    if not results:
+        return results
+    code = results[0].edition
+    if copy_to_site:
+        site_dir = root / str((config["editions"][code] or {}).get("site_dir", ""))
+        for result in results:
+            result.copied = copy_into_site(result, site_dir)
+        if results[0].copied:
+            _remove_stale(site_dir / "downloads", code, results)
+    if not quiet:
+        built = [r for r in results if r.built]
+        if len(results) == 1:
+            what = f"{built[0].pages} pages, {built[0].pdf.stat().st_size // 1024} KB, {built[0].seconds:.2f} s" if built else "up to date"
+            name = _shown(results[0].pdf, root)
+        else:
+            what = (f"{len(built)} typeset ({sum(r.pages for r in built)} pages, {max(r.seconds for r in built):.1f} s the longest), "
+                    f"{len(results) - len(built)} up to date") if built else "up to date"
+            name = f"{_shown(results[0].pdf, root)} … {results[-1].pdf.name}, {len(results)} volumes"
+        copied = results[0].copied
+        where = f"; copied to {copied[0].parent.relative_to(root) if copied[0].is_relative_to(root) else copied[0].parent}" if copied else ""
+        print(f"booklet {code}: {name} ({what}){where}", file=sys.stderr)
+    return results
+
+
+def _shown(path: Path, root: Path) -> Path:
+    return path.relative_to(root) if path.is_relative_to(root) else path
+
+
+def _up_to_date(out: Path, edition: Edition, options: dict[str, Any], sources_key: str | None) -> list[Result] | None:
+    """The edition's volumes from its last build, when their sources digest is ``sources_key`` and
+    their outputs exist; else None."""
+    stamp = out / SOURCES_STAMP
+    lines = stamp.read_text().splitlines() if stamp.is_file() else []
+    if not sources_key or len(lines) < 2 or lines[0].strip() != sources_key:
+        return None
+    results = []
+    for number, line in enumerate(lines[1:], start=1):
+        name, _, pages = line.rpartition(" ")
+        pdf = out / name
+        imposed = pdf.with_name(pdf.stem + "-booklet.pdf") if options["impose"] else None
+        single = len(lines) == 2
+        data = out / ("data.json" if single else f"data-{number}.json")
+        if not all(p.is_file() for p in (pdf, imposed, data) if p) or not pages.isdigit():
+            return None
+        results.append(Result(edition.code, pdf, imposed, int(pages), False, 0.0, [], number, len(lines) - 1, data))
+    return results
 
 
 def _sources_key(config: dict[str, Any], edition: Edition, files: list[Path], options: dict[str, Any]) -> str:

@@ -11,7 +11,7 @@ import datetime as dt
 import os
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Sequence
 
 # Page geometry and type per paper size. Sizes in points, margins in millimetres.
 PAPERS: dict[str, dict[str, Any]] = {
@@ -24,7 +24,13 @@ PAPERS: dict[str, dict[str, Any]] = {
 REGIONS = {"s2tw": ("tw", "TC"), "s2twp": ("tw", "TC"), "s2t": ("tw", "TC"), "s2hk": ("hk", "HK")}
 
 # Interface words, written in Simplified; the Traditional edition converts them with OpenCC.
-LABELS = {"contents": "目录", "edition": "{label}版", "date": "{y}年{m}月{d}日", "imposed": "骑马订拼版"}
+LABELS = {"contents": "目录", "edition": "{label}版", "date": "{y}年{m}月{d}日", "imposed": "骑马订拼版",
+          "volume": "第{n}册", "volumes": "共{n}册", "continued": "（续）"}
+
+# Essays per volume when handbook.yml does not say (``booklet.volume_max_essays``): Typst holds a
+# volume in memory, about 150 MB plus 2 MB per essay (~4.3 A5 pages each), so 300 essays take
+# ~0.75 GB, and two volumes typeset side by side stay under 2 GB.
+VOLUME_MAX_ESSAYS = 300
 
 # Running heads longer than this (in characters) are cut and end in an ellipsis.
 SHORT_TITLE_CHARS = 24
@@ -63,7 +69,83 @@ def booklet_options(config: dict[str, Any]) -> dict[str, Any]:
     options["paper"] = paper
     options.setdefault("output", "build/booklet")
     options.setdefault("impose", True)
+    limit = options.get("volume_max_essays", VOLUME_MAX_ESSAYS)
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+        raise ValueError(f"booklet.volume_max_essays must be a whole number of essays, at least 1, not {limit!r}")
+    options["volume_max_essays"] = limit
     return options
+
+
+def plan_volumes(sizes: Sequence[int], limit: int | None) -> list[list[tuple[int, int, int]]]:
+    """Split chapters of ``sizes`` essays into volumes of at most ``limit`` essays each.
+
+    A volume is a list of (chapter index, first essay, end) slices, in catalogue order. Volumes
+    end at chapter boundaries: a chapter that does not fit in the current volume opens the next
+    one; a chapter larger than ``limit`` is split into consecutive parts of nearly equal size, the
+    last of which the following chapters may join. ``limit`` None: one volume. Chapters without
+    essays are left out.
+
+    >>> plan_volumes([2, 1, 1], 3)
+    [[(0, 0, 2), (1, 0, 1)], [(2, 0, 1)]]
+    >>> plan_volumes([1, 7, 1], 3)
+    [[(0, 0, 1)], [(1, 0, 2)], [(1, 2, 5)], [(1, 5, 7), (2, 0, 1)]]
+    >>> plan_volumes([5, 5], None)
+    [[(0, 0, 5), (1, 0, 5)]]
+    """
+    volumes: list[list[tuple[int, int, int]]] = []
+    current: list[tuple[int, int, int]] = []
+    count = 0
+    for index, size in enumerate(sizes):
+        if size <= 0:
+            continue
+        if limit is None or count + size <= limit:
+            current.append((index, 0, size))
+            count += size
+            continue
+        if current:
+            volumes.append(current)
+        parts = -(-size // limit)
+        bounds = [round(k * size / parts) for k in range(parts + 1)]
+        for start, end in zip(bounds[:-2], bounds[1:-1]):
+            volumes.append([(index, start, end)])
+        current, count = [(index, bounds[-2], size)], size - bounds[-2]
+    if current:
+        volumes.append(current)
+    return volumes
+
+
+def volume_names(edition: str, volumes: int) -> list[tuple[str, str]]:
+    """(typeset PDF, imposed PDF) file names of an edition's volumes: ``handbook-<edition>.pdf``
+    when there is one volume, else ``handbook-<edition>-1.pdf`` … (the site links these).
+
+    >>> volume_names("zh-Hans", 2)
+    [('handbook-zh-Hans-1.pdf', 'handbook-zh-Hans-1-booklet.pdf'), ('handbook-zh-Hans-2.pdf', 'handbook-zh-Hans-2-booklet.pdf')]
+    """
+    stems = [f"handbook-{edition}"] if volumes <= 1 else [f"handbook-{edition}-{n}" for n in range(1, volumes + 1)]
+    return [(f"{stem}.pdf", f"{stem}-booklet.pdf") for stem in stems]
+
+
+VOLUME_FILE = re.compile(r"^handbook-(?P<edition>.+?)(?:-(?P<volume>\d+))?(?:-booklet)?\.pdf$")
+
+
+def chinese_number(n: int) -> str:
+    """1 → 一, 10 → 十, 12 → 十二, 20 → 二十, 105 → 一百零五 (for volume numbers).
+
+    >>> [chinese_number(n) for n in (1, 10, 12, 20, 34, 100, 105, 230)]
+    ['一', '十', '十二', '二十', '三十四', '一百', '一百零五', '二百三十']
+    """
+    digits = "零一二三四五六七八九"
+    if n < 10:
+        return digits[n]
+    if n < 20:
+        return "十" + (digits[n % 10] if n % 10 else "")
+    if n < 100:
+        return digits[n // 10] + "十" + (digits[n % 10] if n % 10 else "")
+    if n < 1000:
+        rest = n % 100
+        tail = "" if rest == 0 else ("零" + digits[rest] if rest < 10 else (chinese_number(rest) if rest >= 20 else "一" + chinese_number(rest)))
+        return digits[n // 100] + "百" + tail
+    return str(n)
 
 
 def short(title: str, limit: int = SHORT_TITLE_CHARS) -> str:
@@ -113,12 +195,15 @@ def build_date(essays: Iterable[Any], environ: dict[str, str] | None = None) -> 
 
 
 def export(chapters: Iterable[Any], config: dict[str, Any], edition: Edition,
-           paper: str = "A5", date: dt.date | None | str = "auto") -> dict[str, Any]:
+           paper: str = "A5", date: dt.date | None | str = "auto", volume: tuple[int, int] | None = None,
+           continued: Sequence[bool] = ()) -> dict[str, Any]:
     """The data for one edition's booklet.
 
     ``chapters`` is the catalogue (``handbook.catalogue.load_catalogue``): objects with ``.name``
     and ``.essays``, each entry holding an ``.essay`` (an ``Essay``) or being one. ``date`` is the
-    cover's date; "auto": ``build_date`` of the essays; None: no date.
+    cover's date; "auto": ``build_date`` of the essays; None: no date. ``volume`` (number, count)
+    names one volume of several on the cover and in the metadata; ``continued[i]`` marks chapter
+    ``i`` as the continuation of a chapter begun in the previous volume.
     """
     chapters = list(chapters)
     essays = [getattr(entry, "essay", entry) for chapter in chapters for entry in chapter.essays]
@@ -130,7 +215,7 @@ def export(chapters: Iterable[Any], config: dict[str, Any], edition: Edition,
     title = to(str(config.get("title", "")))
     subtitle = to(str(config.get("subtitle") or ""))
     data_chapters = []
-    for chapter in chapters:
+    for number, chapter in enumerate(chapters):
         items = []
         for entry in chapter.essays:
             essay = getattr(entry, "essay", entry)
@@ -146,13 +231,16 @@ def export(chapters: Iterable[Any], config: dict[str, Any], edition: Edition,
                 ],
             })
         if items:
-            data_chapters.append({"name": to(str(chapter.name)), "essays": items})
+            more = labels["continued"] if number < len(continued) and continued[number] else ""
+            data_chapters.append({"name": to(str(chapter.name)) + more, "essays": items})
     return {
         "title": title,
         "subtitle": subtitle,
         "edition": edition.code,
         "edition_label": labels["edition"].format(label=edition.label),
         "date": labels["date"].format(y=date.year, m=date.month, d=date.day) if date else "",
+        "volume": labels["volume"].format(n=chinese_number(volume[0])) if volume else "",
+        "volumes": labels["volumes"].format(n=chinese_number(volume[1])) if volume else "",
         "lang": "zh",
         "region": edition.region,
         "fonts": {"body": f"Noto Serif CJK {edition.fonts}", "heading": f"Noto Sans CJK {edition.fonts}"},

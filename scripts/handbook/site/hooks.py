@@ -4,7 +4,7 @@
 * on_files: adds one generated page per chapter.
 * on_page_markdown: escapes titles, adds the home page's title and catalogue, and an essay's date,
   source and chapter under its title.
-* on_post_build: indexes the built pages with Pagefind (``handbook.site.search``).
+* on_post_build: indexes the built pages for search (``handbook.site.search``).
 * on_pre_build while serving: re-runs the cleaner for seeds that changed.
 
 MkDocs loads this file as a module of its own: everything shared with ``handbook.site`` is
@@ -96,6 +96,24 @@ def on_files(files: Files, config) -> Files:
     return files
 
 
+def _downloads(booklet: dict[str, Any], labels: dict[str, str]) -> str:
+    """The home page's links to the booklet's PDFs: one pair per volume when an edition has more
+    essays than ``booklet.volume_max_essays`` (the booklet's own plan, so the names agree)."""
+    from handbook.booklet import data as booklet_data
+
+    run = _state["run"]
+    limit = booklet.get("volume_max_essays", booklet_data.VOLUME_MAX_ESSAYS)
+    count = len(booklet_data.plan_volumes([len(s.items) for s in _state["sections"]], limit)) or 1
+    groups = []
+    for number, (pdf, imposed) in enumerate(booklet_data.volume_names(run.edition, count), start=1):
+        links = [f'<a href="downloads/{escape(pdf)}">{escape(labels["pdf"])}</a>']
+        if booklet.get("impose"):
+            links.append(f'<a href="downloads/{escape(imposed)}">{escape(labels["booklet_pdf"])}</a>')
+        name = booklet_data.LABELS["volume"].format(n=booklet_data.chinese_number(number))
+        groups.append((f"{escape(ui.convert(name, run.edition, run.config))} " if count > 1 else "") + " · ".join(links))
+    return f'<p class="hb-downloads">{escape(labels["downloads"])}{"；".join(groups)}</p>\n\n'
+
+
 def on_page_markdown(markdown: str, page, config, files) -> str:
     uri = page.file.src_uri
     labels = _state["labels"]
@@ -106,11 +124,7 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
             head += f"{site_nav.md_text(_state['subtitle'])}\n{{: .hb-subtitle }}\n\n"
         booklet = _state["run"].config.get("booklet")
         if booklet:  # the booklet step copies its PDFs into <site>/downloads/ after the site is built
-            edition = escape(_state["run"].edition)
-            links = [f'<a href="downloads/handbook-{edition}.pdf">{escape(labels["pdf"])}</a>']
-            if booklet.get("impose"):
-                links.append(f'<a href="downloads/handbook-{edition}-booklet.pdf">{escape(labels["booklet_pdf"])}</a>')
-            head += f'<p class="hb-downloads">{escape(labels["downloads"])}{" · ".join(links)}</p>\n\n'
+            head += _downloads(booklet, labels)
         catalogue = f"## {site_nav.md_text(labels['catalogue'])}\n\n" + site_nav.catalogue_markdown(
             _state["sections"], uri, labels, heading_level=3)
         marker = "<!-- catalogue -->"
@@ -133,7 +147,7 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
     parts.append(f'<span class="hb-meta__item">{escape(labels["chapter"])}<a href="{escape(chapter_url)}">{escape(item.chapter)}</a></span>')
     if item.source:
         parts.append(f'<span class="hb-meta__item">{escape(labels["source"])}<code>{escape(item.source)}</code></span>')
-    meta_html = f'<p class="hb-meta" data-pagefind-ignore>{"".join(parts)}</p>\n\n'
+    meta_html = f'<p class="hb-meta" data-hb-search-ignore>{"".join(parts)}</p>\n\n'
     lines = markdown.split("\n")
     for i, line in enumerate(lines):
         if line.startswith("# "):
