@@ -72,17 +72,17 @@ def folder_bytes(folder: Path, pattern: str = "*") -> tuple[int, int]:
 
 def site_sizes(site: Path) -> dict:
     total, files = folder_bytes(site)
-    html_pages = [p for p in site.rglob("*.html") if "pagefind" not in p.relative_to(site).parts
+    html_pages = [p for p in site.rglob("*.html") if p.relative_to(site).parts[0] not in ("search", "pagefind")
                   and not p.relative_to(site).parts[0] == "zh-Hant"]
     essays = [p for p in html_pages if p.relative_to(site).parts[0] == "essays"]
     html_bytes = sum(p.stat().st_size for p in html_pages)
-    pagefind, _ = folder_bytes(site / "pagefind")
+    index, _ = folder_bytes(site / "search")
     downloads, _ = folder_bytes(site / "downloads")
     return {"total_bytes": total, "files": files, "pages": len(html_pages), "html_bytes": html_bytes,
             "html_per_page": html_bytes // max(1, len(html_pages)),
             "essay_page_bytes": sum(p.stat().st_size for p in essays) // max(1, len(essays)),
             "home_bytes": (site / "index.html").stat().st_size if (site / "index.html").exists() else 0,
-            "pagefind_bytes": pagefind, "downloads_bytes": downloads}
+            "search_bytes": index, "downloads_bytes": downloads}
 
 
 def bench_size(count: int, work: Path, browser: bool) -> dict:
@@ -167,7 +167,7 @@ ROWS = [  # (label, key, format)
     ("essays (input MB)", None, None),
     ("cleaner: s / MB/s / essays/s", None, None),
     ("cleaner: CPU time / wall (cores used)", "clean_cores", "{:.2f}"),
-    ("site build, all editions (s) [Pagefind part]", None, None),
+    ("site build, all editions (s) [search index part]", None, None),
     ("booklet, all editions (s)", "booklet_s", "{:.1f}"),
     ("cold `handbook build` total (s)", "total_s", "{:.1f}"),
     ("per edition (s)", "per_edition_s", "{:.1f}"),
@@ -216,7 +216,7 @@ def machine() -> dict:
     mem = next((int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")), 0)
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), "?")
     versions = {}
-    for package in ("mkdocs", "mkdocs-material", "pagefind", "pagefind_bin_extended", "typst", "OpenCC", "playwright"):
+    for package in ("mkdocs", "mkdocs-material", "typst", "OpenCC", "playwright"):
         try:
             versions[package] = version(package)
         except Exception:
@@ -270,7 +270,7 @@ def write_results(path: Path, results: list[dict], info: dict, notes: str = "") 
         "(kept from the previous `bench/results.md` between the `<!-- notes -->` markers).",
         "",
         f"Machine: {info['nproc']} cores ({info['cpu']}), {info['mem_gb']:.1f} GB memory; Python {info['python']}; "
-        f"MkDocs {v['mkdocs']}, Material {v['mkdocs-material']}, Pagefind {v['pagefind_bin_extended']}, "
+        f"MkDocs {v['mkdocs']}, Material {v['mkdocs-material']}, "
         f"typst-py {v['typst']}, OpenCC {v['OpenCC']}, Playwright {v['playwright']}, {info['chromium']}. "
         f"Run {info['date']} at commit {info['commit']}. Other work shared the 2 cores during the run: the timings are upper bounds.",
         "",
@@ -288,7 +288,7 @@ def write_results(path: Path, results: list[dict], info: dict, notes: str = "") 
         "`tests/damage.py`'s damage — ASCII punctuation, mangled entities, glued lines, footers — and the seeds' "
         "encodings and line ends), then the cold build runs exactly what `handbook build` runs (clean → site per "
         "edition → booklet per edition, `bench/steps.py`) with a stopwatch per step; the floor is a bare `mkdocs build` "
-        "of the same Markdown with the same theme, overrides, extensions and navigation but no hook and no Pagefind "
+        "of the same Markdown with the same theme, overrides, extensions and navigation but no hook and no search index "
         "(`bench/bare.py`); then a second `handbook build` (the no-op `make`); then a first search in Chromium on the "
         "site served from 127.0.0.1 without compression (`bench/search.py`: all bytes fetched from focusing the search "
         f"box until the result count shows, fresh browser context; latency includes the search box's debounce (search.js); queries "

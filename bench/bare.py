@@ -2,7 +2,7 @@
 
 Same Material theme, ``overrides/``, features and Markdown extensions as ``mkdocs.yml``, the same
 navigation (written out statically, as the hook would generate it), the same chapter pages and
-home-page catalogue (written as files) — but no hook and no Pagefind index: what MkDocs alone
+home-page catalogue (written as files) — but no hook and no search index: what MkDocs alone
 costs for this content.
 """
 

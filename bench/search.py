@@ -4,7 +4,7 @@ The built site is served by a local HTTP server on 127.0.0.1 (uncompressed, like
 server); Debian's chromium (headless, via Playwright, never a downloaded browser) opens the home
 page in a fresh context (empty cache), then a query is typed into the search box. Everything the
 browser fetched from the moment the box is focused until the result count is shown is counted
-(Pagefind's script and wasm, the charmap, index chunks, result fragments), and the time from
+(the index's meta and folding table, the key shards, the shown essays' texts), and the time from
 typing to results (the search box's debounce included: that is what a reader waits).
 """
 
@@ -82,11 +82,11 @@ def _one(browser, url: str, query: str) -> dict:
         transferred += sizes["responseBodySize"] + sizes["responseHeadersSize"]
         body += sizes["responseBodySize"]
         name = request.url.rsplit("/", 1)[-1]
-        kind = ("fragment" if "/fragment/" in request.url else "index" if "/index/" in request.url
-                else "wasm" if ".pagefind" in name or name.endswith(".wasm") else name.split("?")[0])
+        kind = ("page text" if "/search/p/" in request.url else "shard" if "/search/k/" in request.url
+                else name.split("?")[0])
         count, size = kinds.get(kind, (0, 0))
         kinds[kind] = (count + 1, size + sizes["responseBodySize"] + sizes["responseHeadersSize"])
-    # the same query again, warm (index chunks cached in the page)
+    # the same query again, warm (shards and texts cached in the page)
     page.fill("[data-hb-search-input]", "")
     page.wait_for_function(f"() => !({DONE})()", polling="raf")
     start = time.perf_counter()

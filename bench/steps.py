@@ -1,10 +1,10 @@
 """What ``handbook build`` does (clean → site per edition → booklet per edition), step by step, in
 one process, timing each step: ``python -m bench.steps ROOT OUT.json``.
 
-This is ``handbook.cli.run_build`` with a stopwatch around each call (and around Pagefind's
+This is ``handbook.cli.run_build`` with a stopwatch around each call (and around the search
 indexing inside the site build), so the sum is the cold ``make`` of the project in ROOT. For each
-step: wall time, CPU time of this process and of its children (the cleaner's workers, Pagefind's
-binary), and the peak resident memory so far of this process and of its largest child.
+step: wall time, CPU time of this process and of its children (the cleaner's workers), and the
+peak resident memory so far of this process and of its largest child.
 """
 
 from __future__ import annotations

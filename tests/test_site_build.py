@@ -3,6 +3,7 @@ generated navigation that stays small, escaping, search's index helpers, increme
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -31,8 +32,12 @@ def test_build_writes_pages_and_search_bundle(small_site):
     assert (site / "index.html").is_file()
     assert (site / "essays" / "户籍窗口便民服务的几点体会" / "index.html").is_file()
     assert (site / "chapters" / "户籍窗口" / "index.html").is_file()
-    assert (site / "pagefind" / "pagefind.js").is_file()
-    assert (site / "pagefind" / search.CHARMAP_NAME).is_file()
+    index = site / search.FOLDER
+    assert (index / search.META_NAME).is_file()
+    meta = json.loads((index / search.META_NAME).read_text(encoding="utf-8"))
+    assert len(list((index / "k").glob("*.bin"))) == meta["shards"]  # every shard, empty or not
+    assert len(list((index / "p").glob("*.json"))) == meta["pages"] == 3  # the essays only
+    assert not (site / "pagefind").exists()
     assert not (site / "search" / "search_index.json").exists(), "Material's lunr search is off"
     assert not (site / "essays" / ".manifest.json").exists()
 
@@ -46,12 +51,14 @@ def test_nothing_is_loaded_from_other_hosts(small_site):
         assert "fonts.googleapis" not in html and "fonts.gstatic" not in html
 
 
-def test_only_essays_are_indexed_and_the_search_appendix_stays_out_of_pages(small_site):
+def test_only_essays_are_indexed_without_their_meta_line(small_site):
     site = Path(small_site["root"]) / "site"
-    assert 'data-pagefind-body' not in (site / "index.html").read_text(encoding="utf-8")
+    assert search.page_text((site / "index.html").read_text(encoding="utf-8")) is None
     essay = (site / "essays" / "户籍窗口便民服务的几点体会" / "index.html").read_text(encoding="utf-8")
-    assert essay.count("data-pagefind-body") == 1
-    assert search.SENTINEL not in essay
+    assert essay.count("data-hb-search-body") == 1
+    text = search.page_text(essay)
+    assert "户籍窗口便民服务的几点体会" in text and "上门服务" in text
+    assert "901_sample_a.txt" not in text and "¶" not in text  # the date, chapter and source line; heading links
 
 
 def test_second_build_with_nothing_changed_does_nothing(small_site):
@@ -105,8 +112,54 @@ def test_scraped_text_is_escaped_for_markdown():
         assert re.sub(r"<[^>]+>", "", html).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&") == text
 
 
-def test_grams_cover_every_substring_start():
-    assert search.grams("中华人民共和国，本手册") == ["中华", "华人", "人民", "民共", "共和", "和国", "国", "本手", "手册", "册"]
+def test_keys_are_characters_and_pairs_within_runs():
+    splitter = re.compile(r"[，。 ]+")
+    assert search.keys("中华人民，本手册 ab", splitter) == {
+        "中", "华", "人", "民", "中华", "华人", "人民", "本", "手", "册", "本手", "手册", "a", "b", "ab"}
+
+
+def test_index_lists_exactly_the_pages_holding_a_key(tmp_path):
+    """The shards decoded as search.js decodes them: varint deltas and bitmaps alike."""
+    import struct
+
+    pages = [(f"essays/{n}/", f"第{n}篇", ("人民" if n % 3 == 0 else "群众") + f"窗口 text{n}") for n in range(100)]
+    stats = search.write_index(tmp_path, pages, {})
+    meta = json.loads((tmp_path / search.META_NAME).read_text(encoding="utf-8"))
+    assert meta["pages"] == 100 and meta["shards"] == stats["shards"]
+
+    def ids(key):
+        blob = (tmp_path / "k" / f"{search.shard_of(key, meta['shards'])}.bin").read_bytes()
+        size = struct.unpack("<I", blob[:4])[0]
+        header, data = json.loads(blob[4:4 + size]), blob[4 + size:]
+        if key not in header:
+            return []
+        kind, count, offset, length = header[key]
+        data = data[offset:offset + length]
+        if kind == 1:
+            found = [i for i in range(len(data) * 8) if data[i >> 3] >> (i & 7) & 1]
+        else:
+            found, prev, value, shift = [], -1, 0, 0
+            for b in data:
+                value |= (b & 0x7F) << shift
+                if b & 0x80:
+                    shift += 7
+                    continue
+                prev += value
+                found.append(prev)
+                value = shift = 0
+        assert len(found) == count
+        return found
+
+    for key in ("人民", "群众", "窗口", "民", "t", "te", "x9", "火星"):
+        assert ids(key) == [n for n, (_, _, text) in enumerate(pages) if key in text], key
+    page = json.loads((tmp_path / "p" / "42.json").read_text(encoding="utf-8"))
+    assert page == {"u": "essays/42/", "t": "第42篇", "x": pages[42][2]}
+
+
+def test_shard_hash_is_fnv1a_over_code_points():
+    # the same numbers as search.js's shardOf
+    assert search.shard_of("", 4096) == 0x811C9DC5 & 4095
+    assert search.shard_of("a", 2 ** 32) == 0xE40C292C
 
 
 def test_normalize_is_one_to_one_and_folds_scripts():

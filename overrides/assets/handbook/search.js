@@ -1,10 +1,13 @@
-/* The handbook's search: Pagefind (extended, which segments Chinese) behind Material's search box.
+/* The handbook's search, behind Material's search box, over the static index that
+ * handbook/site/search.py writes into <site>/search/.
  *
- * The index holds every page's text plus every pair of adjacent Han characters in it, all
- * normalised per character (Traditional to Simplified, full-width to half-width, lower case; see
- * handbook/site/search.py). A query is normalised the same way and turned into the same pairs;
- * Pagefind returns the pages holding all of them; a page is shown only if its text holds each
- * query term itself, with the passage around the first one and every term marked.
+ * The index maps every character and every pair of adjacent characters of each essay's text, all
+ * normalised per character (Traditional to Simplified, full-width to half-width, lower case), to
+ * the sorted list of essays holding it, in shards fetched on demand. A query is normalised the
+ * same way and split into terms; the lists of a few pairs covering each term (a one-character
+ * term: its own list) are fetched and intersected, in catalogue order; a candidate is shown only
+ * if its text (search/p/<n>.json, fetched for the shown ones only) holds each term itself, with
+ * the passage around the first one and every term marked.
  * Everything from the index is put into the page as text nodes, never as HTML.
  */
 (function () {
@@ -24,30 +27,117 @@
 
   var PAGE = 10, DEBOUNCE_MS = 60, CONTEXT_BEFORE = 30, CONTEXT_AFTER = 70;
   var HAN = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[\ud840-\ud8bf][\udc00-\udfff]/;
-  var engine = null, state = null, generation = 0;
+  var engine = null, state = null, generation = 0, lastRun = 0;
 
+  /* At most one search every DEBOUNCE_MS while the reader types: the first at once, the next
+   * one when the interval is over (a newer query supersedes a waiting one). */
+  function pause() {
+    var now = Date.now(), delay = Math.max(0, lastRun + DEBOUNCE_MS - now);
+    lastRun = now + delay;
+    return delay ? new Promise(function (resolve) { setTimeout(resolve, delay); }) : Promise.resolve();
+  }
   function say(text) { meta.textContent = text; }
   function fill(template, values) {
     return String(template || "").replace(/\{(\w+)\}/g, function (_, k) { return values[k]; });
   }
 
+  function get(path, kind) {
+    return fetch(new URL("search/" + path, root).href).then(function (r) {
+      if (!r.ok) throw new Error(path + ": HTTP " + r.status);
+      return kind === "json" ? r.json() : r.arrayBuffer();
+    });
+  }
+
   function load() {
     if (!engine) {
-      engine = Promise.all([
-        import(new URL("pagefind/pagefind.js", root).href),
-        fetch(new URL("pagefind/handbook-charmap.json", root).href).then(function (r) { return r.json(); })
-      ]).then(function (parts) {
-        var pagefind = parts[0];
-        return Promise.resolve(pagefind.options({ baseUrl: root.pathname })).then(function () {
-          // Fetch the wasm and the index's metadata now, while the reader is still typing.
-          return pagefind.init ? pagefind.init() : null;
-        }).then(function () {
-          return { pagefind: pagefind, sentinel: parts[1].sentinel, charmap: parts[1].charmap };
-        });
+      engine = get("meta.json", "json").then(function (meta) {
+        return { pages: meta.pages, shards: meta.shards, charmap: meta.charmap, shardCache: {}, pageCache: {} };
       });
       engine.catch(function () { engine = null; });
     }
     return engine;
+  }
+
+  /* FNV-1a (32 bits) over the key's code points, as search.py's shard_of. */
+  function shardOf(key, shards) {
+    var h = 0x811c9dc5;
+    for (var ch of key) { h ^= ch.codePointAt(0); h = Math.imul(h, 0x01000193) >>> 0; }
+    return h & (shards - 1);
+  }
+
+  /* A shard: u32 header length, JSON header {key: [kind, count, offset, length]}, the lists. */
+  function shard(eng, n) {
+    if (!eng.shardCache[n]) {
+      eng.shardCache[n] = get("k/" + n + ".bin", "bin").then(function (buffer) {
+        var size = new DataView(buffer).getUint32(0, true);
+        var header = JSON.parse(new TextDecoder().decode(new Uint8Array(buffer, 4, size)));
+        return { header: header, data: new Uint8Array(buffer, 4 + size) };
+      });
+      eng.shardCache[n].catch(function () { delete eng.shardCache[n]; });
+    }
+    return eng.shardCache[n];
+  }
+
+  /* The sorted essay numbers holding `key`. */
+  function postings(eng, key) {
+    return shard(eng, shardOf(key, eng.shards)).then(function (s) {
+      var entry = s.header[key];
+      if (!entry) return new Int32Array(0);
+      var bytes = s.data.subarray(entry[2], entry[2] + entry[3]);
+      var ids = new Int32Array(entry[1]), k = 0;
+      if (entry[0] === 1) {
+        for (var i = 0; i < bytes.length; i++) {
+          var b = bytes[i];
+          for (var bit = 0; b; bit++, b >>= 1) if (b & 1) ids[k++] = i * 8 + bit;
+        }
+      } else {
+        var prev = -1, value = 0, shift = 0;
+        for (var j = 0; j < bytes.length; j++) {
+          value += (bytes[j] & 0x7f) * Math.pow(2, shift);
+          if (bytes[j] & 0x80) { shift += 7; continue; }
+          prev += value; ids[k++] = prev; value = 0; shift = 0;
+        }
+      }
+      return ids;
+    });
+  }
+
+  function intersect(lists) {
+    lists.sort(function (a, b) { return a.length - b.length; });
+    var result = lists[0];
+    for (var l = 1; l < lists.length && result.length; l++) {
+      var other = lists[l], out = [], j = 0;
+      for (var i = 0; i < result.length; i++) {
+        while (j < other.length && other[j] < result[i]) j++;
+        if (j < other.length && other[j] === result[i]) out.push(result[i]);
+      }
+      result = out;
+    }
+    return Array.from(result);
+  }
+
+  /* The keys whose lists are intersected for a term: itself when it is one character, else pairs
+   * of adjacent characters covering it (every other one, and the last). */
+  function termKeys(term) {
+    var chars = Array.from(term), keys = [];
+    if (chars.length === 1) return [term];
+    for (var i = 0; i + 1 < chars.length; i += 2) keys.push(chars[i] + chars[i + 1]);
+    if (chars.length % 2) keys.push(chars[chars.length - 2] + chars[chars.length - 1]);
+    return keys;
+  }
+
+  function candidates(eng, list) {
+    var keys = {};
+    list.forEach(function (t) { termKeys(t).forEach(function (k) { keys[k] = true; }); });
+    return Promise.all(Object.keys(keys).map(function (k) { return postings(eng, k); })).then(intersect);
+  }
+
+  function pageData(eng, n) {
+    if (!eng.pageCache[n]) {
+      eng.pageCache[n] = get("p/" + n + ".json", "json");
+      eng.pageCache[n].catch(function () { delete eng.pageCache[n]; });
+    }
+    return eng.pageCache[n];
   }
 
   /* One character in, one character of the same UTF-16 length out, so offsets carry over. */
@@ -68,34 +158,16 @@
 
   function terms(query, charmap) {
     var seen = {};
-    return normalize(query, charmap).split(/[\s\p{P}\p{S}]+/u).filter(function (t) {
+    return normalize(query, charmap).split(/[\s\p{P}\p{S}\p{Z}]+/u).filter(function (t) {
       if (!t || seen[t]) return false;
       seen[t] = true;
       return true;
     });
   }
 
-  /* The words handed to Pagefind: a term's Han runs as pairs of adjacent characters (the run
-   * itself when it is one character), its other runs as they are. */
-  function pagefindQuery(list) {
-    var words = {};
-    list.forEach(function (term) {
-      var runs = term.match(/(?:[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[\ud840-\ud8bf][\udc00-\udfff])+|[^\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ud840-\udfff]+/g) || [];
-      runs.forEach(function (run) {
-        if (!HAN.test(run)) { words[run] = true; return; }
-        var chars = Array.from(run);
-        if (chars.length === 1) words[run] = true;
-        for (var i = 0; i + 1 < chars.length; i++) words[chars[i] + chars[i + 1]] = true;
-      });
-    });
-    return Object.keys(words).join(" ");
-  }
-
-  function check(result, eng, list) {
-    return result.data().then(function (data) {
-      var text = String(data.content || "");
-      var cut = text.indexOf(eng.sentinel);
-      if (cut >= 0) text = text.slice(0, cut);
+  function check(n, eng, list) {
+    return pageData(eng, n).then(function (data) {
+      var text = String(data.x || "");
       var norm = normalize(text, eng.charmap);
       var first = -1, firstTerm = null;
       for (var i = 0; i < list.length; i++) {
@@ -134,7 +206,7 @@
     var li = document.createElement("li");
     li.className = "md-search-result__item";
     var a = document.createElement("a");
-    var url = new URL(hit.data.url, location.href);
+    var url = new URL(hit.data.u, root);
     // A text fragment: the browser scrolls to the passage and highlights it.
     url.hash = ":~:text=" + encodeURIComponent(hit.text.slice(hit.at, hit.at + hit.term.length));
     a.href = url.href;
@@ -145,7 +217,7 @@
     var icon = document.createElement("div");
     icon.className = "md-search-result__icon md-icon";
     var h = document.createElement("h1");
-    h.textContent = (hit.data.meta && hit.data.meta.title) || hit.data.url;
+    h.textContent = hit.data.t || hit.data.u;
     article.appendChild(icon);
     article.appendChild(h);
     article.appendChild(excerpt(hit, list));
@@ -154,16 +226,20 @@
     return li;
   }
 
-  /* Verify candidates in order until `want` more hits are shown or the candidates run out. */
+  /* Check candidates in order, a batch at a time (fetched together), until `want` more hits are
+   * shown or the candidates run out. */
   function fillPage(run, want) {
     var shown = 0;
     function step() {
       if (run.id !== generation) return Promise.resolve();
       if (shown >= want || run.next >= run.candidates.length) return Promise.resolve();
-      var result = run.candidates[run.next++];
-      return check(result, run.engine, run.terms).then(function (hit) {
+      var batch = run.candidates.slice(run.next, run.next + want - shown);
+      run.next += batch.length;
+      return Promise.all(batch.map(function (n) { return check(n, run.engine, run.terms); })).then(function (hits) {
         if (run.id !== generation) return;
-        if (hit) { run.hits.push(hit); list.appendChild(render(hit, run.terms)); shown++; }
+        hits.forEach(function (hit) {
+          if (hit) { run.hits.push(hit); list.appendChild(render(hit, run.terms)); shown++; }
+        });
         return step();
       });
     }
@@ -173,6 +249,8 @@
   function summary(run) {
     if (run.next >= run.candidates.length) {
       say(run.hits.length ? fill(labels.search_count, { n: run.hits.length }) : fill(labels.search_none, { q: run.query }));
+    } else if (run.exact) {
+      say(fill(labels.search_count, { n: run.candidates.length }));
     } else {
       say(fill(labels.search_count, { n: "≈" + run.candidates.length }));
     }
@@ -189,12 +267,17 @@
     return load().then(function (eng) {
       var list_ = terms(query, eng.charmap);
       if (!list_.length) { if (id === generation) say(fill(labels.search_none, { q: query })); return; }
-      return eng.pagefind.debouncedSearch(pagefindQuery(list_), {}, DEBOUNCE_MS).then(function (found) {
-        if (found === null || id !== generation) return;  // superseded by a newer query
-        var run = { id: id, query: query, terms: list_, engine: eng, candidates: found.results, next: 0, hits: [] };
-        state = run;
-        // Each candidate checked costs one fragment fetch: check only as many as are shown.
-        return fillPage(run, PAGE).then(function () { if (id === generation) summary(run); });
+      return pause().then(function () {
+        if (id !== generation) return;  // superseded by a newer query
+        return candidates(eng, list_).then(function (found) {
+          if (id !== generation) return;
+          // Terms of one or two characters are answered by their lists alone: the count is exact.
+          var exact = list_.every(function (t) { return Array.from(t).length <= 2; });
+          var run = { id: id, query: query, terms: list_, engine: eng, candidates: found, next: 0, hits: [], exact: exact };
+          state = run;
+          // Each candidate checked costs one small fetch: check only as many as are shown.
+          return fillPage(run, PAGE).then(function () { if (id === generation) summary(run); });
+        });
       });
     }).catch(function (error) {
       if (id === generation) say(labels.search_error || "search failed");

@@ -1,4 +1,4 @@
-"""The handbook site: MkDocs + Material, searchable with Pagefind, one site per edition.
+"""The handbook site: MkDocs + Material, searchable (a static index of its own, ``handbook.site.search``), one site per edition.
 
 ``build(config, edition=None)`` builds one edition (or all of them) into its ``site_dir``;
 ``serve(config)`` previews the site live. The MkDocs side is in mkdocs.yml and ``hooks``.

@@ -1,4 +1,4 @@
-"""Building and previewing the site: one MkDocs build per edition, indexed with Pagefind.
+"""Building and previewing the site: one MkDocs build per edition, each indexed for search.
 
 Each edition is built into a staging folder (``build/site/<edition>``) and then copied into its
 ``site_dir`` (``site/``, ``site/zh-Hant/``), so building one edition never wipes another nested
@@ -23,7 +23,7 @@ log = logging.getLogger("handbook.site")
 os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_ROOT = PACKAGE_DIR.parents[2]
-VERSION_PACKAGES = ("mkdocs", "mkdocs-material", "pymdown-extensions", "pagefind", "OpenCC")
+VERSION_PACKAGES = ("mkdocs", "mkdocs-material", "pymdown-extensions", "OpenCC")
 
 
 def mkdocs_file(config: dict[str, Any]) -> Path:
