@@ -51,6 +51,12 @@ def with_limit(config, limit, **booklet):
     return {**config, "booklet": {**(config.get("booklet") or {}), "volume_max_essays": limit, **booklet}}
 
 
+def small_volumes(path: Path) -> None:
+    """Set ``booklet.volume_max_essays`` to ``LIMIT`` in a project's handbook.yml."""
+    text = re.sub(r"\n  volume_max_essays:.*", "", path.read_text(encoding="utf-8"))
+    path.write_text(text.replace("\nbooklet:\n", f"\nbooklet:\n  volume_max_essays: {LIMIT}\n", 1), encoding="utf-8")
+
+
 def open_volume(result):
     data = json.loads(result.data.read_text(encoding="utf-8"))
     pdf = pdfplumber.open(result.pdf)
@@ -190,8 +196,7 @@ def test_unchanged_sources_are_recognised_for_every_volume(config, tmp_path, mon
     make_project(tmp_path, seeds=False)
     essays = sorted((tmp_path / "docs" / "essays").glob("*.md"))
     assert len(essays) >= 3
-    text = (tmp_path / "handbook.yml").read_text(encoding="utf-8")
-    (tmp_path / "handbook.yml").write_text(text.replace("booklet:\n", "booklet:\n  volume_max_essays: 2\n", 1), encoding="utf-8")
+    small_volumes(tmp_path / "handbook.yml")
     project = dict(configuration.load.__wrapped__(tmp_path / "handbook.yml"))
     first = booklet.build(project, "zh-Hans", quiet=True)
     assert len(first) >= 2 and all(r.built for r in first)
@@ -209,8 +214,7 @@ def test_home_page_links_every_volume(tmp_path, monkeypatch):
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1600000000")
     make_project(tmp_path, seeds=False)
-    text = (tmp_path / "handbook.yml").read_text(encoding="utf-8")
-    (tmp_path / "handbook.yml").write_text(text.replace("booklet:\n", "booklet:\n  volume_max_essays: 2\n", 1), encoding="utf-8")
+    small_volumes(tmp_path / "handbook.yml")
     project = dict(configuration.load.__wrapped__(tmp_path / "handbook.yml"))
     site.build(project, "zh-Hans")
     results = booklet.build(project, "zh-Hans", quiet=True)
