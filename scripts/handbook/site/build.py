@@ -146,7 +146,8 @@ def _stamp(config: dict[str, Any], edition: str) -> str:
     digest.update(json.dumps({p: version(p) for p in VERSION_PACKAGES}).encode())
     mkfile = mkdocs_file(config)
     # the catalogue (chapters, order) and the front-matter reader it uses are the cleaner's modules
-    modules = [PACKAGE_DIR.parent / name for name in ("catalogue.py", "render.py", "essay.py")]
+    # (and the booklet's volume plan, which names the home page's download links)
+    modules = [PACKAGE_DIR.parent / name for name in ("catalogue.py", "render.py", "essay.py", "booklet/data.py")]
     for path in [mkfile, *_files(mkfile.parent / "overrides"), *_files(PACKAGE_DIR), *modules]:
         digest.update(str(path).encode())
         digest.update(path.read_bytes())
