@@ -43,6 +43,7 @@ import shutil
 import struct
 import time
 import unicodedata
+from collections import defaultdict
 from pathlib import Path
 from typing import Any, Iterable
 from urllib.parse import unquote
@@ -132,15 +133,12 @@ def page_title(page_html: str) -> str:
     return " ".join(html.unescape(TAG.sub("", IGNORED.sub("", match.group(1)))).split()) if match else ""
 
 
-def keys(text: str, splitter: re.Pattern) -> set[str]:
-    """The index keys of a normalised text: every character and every pair of adjacent characters
-    within its runs of term characters."""
-    found: set[str] = set()
-    for run in splitter.split(text):
-        if run:
-            found.update(run)
-            found.update(map(operator.add, run, run[1:]))
-    return found
+def keys(text: str, gap: str = " ") -> set[str]:
+    """The index keys of a normalised text whose term-breaking characters are all ``gap``: every
+    character and every pair of adjacent characters within its runs of term characters."""
+    found = set(text)
+    found.update(map(operator.add, text, text[1:]))
+    return {k for k in found if gap not in k}
 
 
 def shard_of(key: str, shards: int) -> int:
@@ -197,8 +195,8 @@ def index_site(site_dir: Path, config: dict[str, Any], edition: str) -> dict[str
     stats = write_index(site_dir / FOLDER, [(url, *pages[url]) for url in order], cmap)
     for name in STALE:
         shutil.rmtree(site_dir / name, ignore_errors=True)
-    log.info("handbook: indexed %d pages for search (%d keys, %d shards) in %.1f s",
-             stats["pages"], stats["keys"], stats["shards"], time.perf_counter() - started)
+    log.info("handbook: indexed %d pages of %s for search (%d keys, %d shards) in %.1f s", stats["pages"],
+             edition, stats["keys"], stats["shards"], time.perf_counter() - started)
     return stats
 
 
@@ -207,17 +205,17 @@ def write_index(folder: Path, pages: list[tuple[str, str, str]], cmap: dict[str,
     chars: set[str] = set()
     for _, _, text in pages:
         chars.update(text)
-    table = {ord(c): fold(c, cmap) for c in chars if fold(c, cmap) != c}
-    breakers = sorted({fold(c, cmap) for c in chars if breaks(fold(c, cmap))})
-    splitter = re.compile("[" + "".join(re.escape(c) for c in breakers) + "]+" if breakers else "(?!)")
-    postings: dict[str, list[int]] = {}
+    # Fold every character, and every character that breaks terms into a space.
+    table = {}
+    for c in chars:
+        n = fold(c, cmap)
+        n = " " if breaks(n) else n
+        if n != c:
+            table[ord(c)] = n
+    postings: dict[str, list[int]] = defaultdict(list)
     for number, (_, _, text) in enumerate(pages):
-        for key in keys(text.translate(table), splitter):
-            ids = postings.get(key)
-            if ids is None:
-                postings[key] = [number]
-            else:
-                ids.append(number)
+        for key in keys(text.translate(table)):
+            postings[key].append(number)
 
     count = len(pages)
     bitmap_size = (count + 7) // 8
@@ -287,9 +285,7 @@ def main(argv: list[str] | None = None) -> int:
     editions = [(context.DEFAULT_EDITION, args.site)]
     editions += [(e, args.site / e) for e in (config.get("editions") or {}) if (args.site / e / "index.html").is_file()]
     for edition, folder in editions:
-        started = time.perf_counter()
-        stats = index_site(folder, config, edition)
-        print(f"{edition}: {stats} in {time.perf_counter() - started:.1f} s")
+        index_site(folder, config, edition)
     return 0
 
 
