@@ -6,11 +6,10 @@ Each stage is a module of its own; this one runs them in order and checks the re
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import repair
-from .config import load
 from .essay import Essay, EssayError
 from .faithful import check
 from .footer import Furniture, split_footer
@@ -31,7 +30,7 @@ class Cleaned:
     markdown: str = ""
     encoding: str = ""
     error: str | None = None
-    output: str | None = field(default=None)
+    output: str | None = None
 
 
 def clean_text(data: bytes, source: str, config: dict) -> Cleaned:
@@ -93,13 +92,3 @@ def summary(essay: Essay) -> str:
             first = first[: end + 1]
             break
     return first if len(first) <= SUMMARY_MAX_CHARS else first[: SUMMARY_MAX_CHARS - 1] + "…"
-
-
-def clean_file(path: str, config_path: str | None = None) -> Cleaned:
-    """Clean the file at ``path`` (for worker processes: everything here is picklable)."""
-    config = load(Path(config_path) if config_path else None)
-    try:
-        data = Path(path).read_bytes()
-    except OSError as error:
-        return Cleaned(path, error=f"it cannot be read: {error.strerror}")
-    return clean_text(data, path, config)
