@@ -25,10 +25,14 @@ def test_corpus_essays_differ_and_mix_encodings(tmp_path):
 
 def test_bench_runs_end_to_end(tmp_path):
     results = tmp_path / "results.md"
+    results.write_text("# old results naming the <!-- notes --> marker in prose\n\n<!-- notes -->\n## Findings\n\n"
+                       "1. kept by hand\n<!-- /notes -->\n", encoding="utf-8")
     subprocess.run([sys.executable, "-m", "bench", "--sizes", "4", "--no-browser", "--work", str(tmp_path / "work"),
                     "--results", str(results)], cwd=REPO, check=True, capture_output=True, timeout=300)
     text = results.read_text(encoding="utf-8")
     assert "cleaner: s / MB/s / essays/s" in text and "## Targets" in text
+    assert text.count("1. kept by hand") == 1 and text.count("## Findings") == 1  # the notes carried over once
+    assert text.index("## Targets") < text.index("1. kept by hand")
     run = json.loads((tmp_path / "work" / "results.json").read_text())[0]
     assert run["essays"] == 4 and run["refused"] == 0
     assert [s["step"] for s in run["cold"]["steps"]][0] == "clean"
