@@ -31,7 +31,8 @@ def test_bench_runs_end_to_end(tmp_path):
                     "--results", str(results)], cwd=REPO, check=True, capture_output=True, timeout=300)
     text = results.read_text(encoding="utf-8")
     assert "cleaner: s / MB/s / essays/s" in text and "## Targets" in text
-    assert text.count("1. kept by hand") == 1 and text.count("## Findings") == 1  # the notes carried over once
+    assert text.count("1. kept by hand") == 1 and text.count("## Findings") == 1  # the notes carried over once,
+    assert text.count("<!-- notes -->") == 1 and "marker in prose" not in text  # and nothing else of the old file
     assert text.index("## Targets") < text.index("1. kept by hand")
     run = json.loads((tmp_path / "work" / "results.json").read_text())[0]
     assert run["essays"] == 4 and run["refused"] == 0
