@@ -36,5 +36,5 @@ def test_bench_runs_end_to_end(tmp_path):
     assert text.index("## Targets") < text.index("1. kept by hand")
     run = json.loads((tmp_path / "work" / "results.json").read_text())[0]
     assert run["essays"] == 4 and run["refused"] == 0
-    assert [s["step"] for s in run["cold"]["steps"]][0] == "clean"
+    assert [s["name"] for s in run["cold"]["steps"]][0] == "clean" and run["cold"]["tree_rss_mb"] > 0
     assert run["site"]["pages"] >= 4 and run["bare"]["site"]["pages"] >= 4

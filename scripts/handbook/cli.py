@@ -39,7 +39,10 @@ def main(argv: list[str] | None = None) -> int:
     clean.add_argument("--jobs", "-j", type=int, metavar="N", help="worker processes (default: one per core)")
     clean.add_argument("--quiet", "-q", action="store_true", help="no summary on standard error")
 
-    commands.add_parser("build", help="clean the seeds, build the site and the booklets (what `make` runs)")
+    commands.add_parser("build", help="clean the seeds, build the site and the booklets (what `make` runs)",
+                        description="Clean the seeds, then build every edition's site and the booklets, side by side "
+                        "when there are cores for it; what is up to date is skipped. Exit status: 0, or 1 when the "
+                        "cleaner refused some inputs (all others are built), or 3 when a site or booklet failed.")
     commands.add_parser("serve", help="preview the site, re-cleaning a seed when it changes")
     # prefix_chars="+": the booklet's own options (--edition, --paper, --help) reach booklet.main
     # in order instead of being taken for this parser's unknown options.
@@ -78,11 +81,8 @@ def run_clean(config: dict, sources: list[str], out: Path | None, report: Path |
 
 
 def run_build(config: dict) -> int:
-    """Everything ``make`` builds, each step skipping what has not changed: clean → site → booklet
-    (the booklets are copied into the site, which ``mkdocs build`` empties)."""
-    from . import booklet, site
+    """Everything ``make`` builds, each step skipping what has not changed (``handbook.pipeline``)."""
+    from . import pipeline
 
-    status = run_clean(config, [], None, Path(config["root"]) / "build" / "clean-report.json", None)
-    site.build(config)
-    booklet.build(config)
+    status, _ = pipeline.build(config, lambda: run_clean(config, [], None, Path(config["root"]) / "build" / "clean-report.json", None))
     return status

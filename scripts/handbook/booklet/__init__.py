@@ -103,12 +103,9 @@ def build(config: dict[str, Any], edition: str | None = None, *, paper: str | No
     out_root = Path(out_dir) if out_dir else root / options["output"]
     keys: dict[str, str] = {}
     if chapters is None:  # the catalogue is made from the essays' files: a digest of them says if anything changed
-        folder = root / config["paths"]["essays"]
-        files = sorted(folder.glob("*.md"))
-        keys = {code: _sources_key(config, known[code], files, options) for code in codes}
-        fresh = [_up_to_date(out_root / code, known[code], options, keys[code]) for code in codes] if not force else []
-        if files and fresh and all(fresh):
-            return [result for results in fresh for result in _publish(config, results, root, copy_to_site, quiet)]
+        keys, fresh = _current(config, codes, options, out_root)
+        if fresh is not None and not force:
+            return publish(config, fresh, copy_to_site=copy_to_site, quiet=quiet)
         from ..catalogue import load_catalogue
 
         chapters = load_catalogue(config)
@@ -168,6 +165,34 @@ def build(config: dict[str, Any], edition: str | None = None, *, paper: str | No
             (out / SOURCES_STAMP).write_text("\n".join(manifest) + "\n")
         results.extend(_publish(config, edition_results, root, copy_to_site, quiet))
     return results
+
+
+def current(config: dict[str, Any]) -> list[Result] | None:
+    """Every edition's volumes as last built, when nothing they are made from has changed since
+    (known without loading the catalogue); else None: ``build`` has work to do."""
+    options = booklet_options(config)
+    return _current(config, list(editions(config)), options, Path(config.get("root", ".")) / options["output"])[1]
+
+
+def _current(config: dict[str, Any], codes: list[str], options: dict[str, Any], out_root: Path
+             ) -> tuple[dict[str, str], list[Result] | None]:
+    """The sources digest per edition, and the editions' up-to-date results (None if any is not)."""
+    known = editions(config)
+    files = sorted((Path(config.get("root", ".")) / config["paths"]["essays"]).glob("*.md"))
+    keys = {code: _sources_key(config, known[code], files, options) for code in codes}
+    fresh = [_up_to_date(out_root / code, known[code], options, keys[code]) for code in codes]
+    if not files or not all(fresh):
+        return keys, None
+    return keys, [result for results in fresh for result in results]
+
+
+def publish(config: dict[str, Any], results: list[Result], *, copy_to_site: bool = True, quiet: bool = False) -> list[Result]:
+    """Copy the PDFs of ``results`` (any editions) into their sites' ``downloads/`` and say what was done."""
+    root = Path(config.get("root", "."))
+    by_edition: dict[str, list[Result]] = {}
+    for result in results:
+        by_edition.setdefault(result.edition, []).append(result)
+    return [r for group in by_edition.values() for r in _publish(config, group, root, copy_to_site, quiet)]
 
 
 def _fresh(volume: _Volume) -> bool:

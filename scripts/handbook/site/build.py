@@ -58,14 +58,20 @@ def build(config: dict[str, Any], edition: str | None = None, *, force: bool = F
     return built
 
 
+def up_to_date(config: dict[str, Any], edition: str, stamp: str | None = None) -> bool:
+    """Whether ``edition``'s site was built from exactly the inputs there are now (``stamp``)."""
+    stamp_file = Path(config["root"]) / "build" / "site" / f"{edition}.stamp"
+    return site_dir(config, edition).joinpath("index.html").is_file() and stamp_file.is_file() \
+        and stamp_file.read_text() == (stamp or _stamp(config, edition))
+
+
 def _build_edition(config: dict[str, Any], edition: str, *, force: bool) -> bool:
     root = Path(config["root"])
     staging = root / "build" / "site" / edition
     target = site_dir(config, edition)
     stamp_file = root / "build" / "site" / f"{edition}.stamp"
-    stamp = _stamp(config, edition)
-    if not force and target.joinpath("index.html").is_file() and stamp_file.is_file() \
-            and stamp_file.read_text() == stamp:
+    stamp = _stamp(config, edition)  # before building: an input changed during the build makes the next one rebuild
+    if not force and up_to_date(config, edition, stamp):
         log.info("site %s: up to date", edition)
         return False
     docs_dir = _docs_dir(config, edition)
@@ -116,19 +122,17 @@ def _docs_dir(config: dict[str, Any], edition: str) -> Path:
 
 
 def _publish(staging: Path, target: Path, nested: Iterable[Path]) -> None:
-    """Replace ``target``'s contents by ``staging``'s, keeping other editions' folders inside it."""
+    """Replace ``target``'s contents by ``staging``'s, keeping other editions' folders inside it.
+
+    The staged files are moved, not copied: at 10,000 essays an edition is a gigabyte."""
     keep = {p.resolve() for p in nested}
     target.mkdir(parents=True, exist_ok=True)
     for child in target.iterdir():
         if child.resolve() in keep:
             continue
         shutil.rmtree(child) if child.is_dir() and not child.is_symlink() else child.unlink()
-    for child in staging.iterdir():
-        dest = target / child.name
-        if child.is_dir():
-            shutil.copytree(child, dest)
-        else:
-            shutil.copy2(child, dest)
+    for child in list(staging.iterdir()):
+        shutil.move(child, target / child.name)  # a rename on one file system
 
 
 def _files(folder: Path) -> Iterable[Path]:

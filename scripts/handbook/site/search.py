@@ -65,6 +65,8 @@ SHARD_TARGET = 4096  # bytes a shard should stay near
 MAX_SHARDS = 4096
 # Pagefind's bundle, which this index replaced: removed if an older build left it in the site.
 STALE = ("pagefind",)
+# How long this process's last index_site took (``handbook build`` reports it per edition).
+last_seconds = 0.0
 
 
 def charmap(chars: Iterable[str], schemes: Iterable[str] = ("s2t",)) -> dict[str, str]:
@@ -195,8 +197,10 @@ def index_site(site_dir: Path, config: dict[str, Any], edition: str) -> dict[str
     stats = write_index(site_dir / FOLDER, [(url, *pages[url]) for url in order], cmap)
     for name in STALE:
         shutil.rmtree(site_dir / name, ignore_errors=True)
+    global last_seconds
+    last_seconds = time.perf_counter() - started
     log.info("handbook: indexed %d pages of %s for search (%d keys, %d shards) in %.1f s", stats["pages"],
-             edition, stats["keys"], stats["shards"], time.perf_counter() - started)
+             edition, stats["keys"], stats["shards"], last_seconds)
     return stats
 
 

@@ -1,0 +1,130 @@
+"""What ``make`` builds (``handbook build``): clean the seeds, then every edition's site and the
+booklets side by side.
+
+The sites and the booklets only read the cleaned essays, never each other, so once the cleaner
+is done they are built at once, each in a process of its own: MkDocs renders on one core, and a
+second core would otherwise idle through the Traditional edition and the booklets (on one core
+they run one after the other, in this process). The booklets' PDFs are copied into the sites
+last, because an edition's site build replaces its folder.
+
+What is up to date is recognised here, before any process starts, so a ``make`` with nothing to
+do costs the checks alone.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+
+FAILED = 3  # the exit status when a step failed (1: the cleaner refused some inputs; 2: usage)
+
+
+@dataclass
+class Step:
+    """One step of a build, as measured by the process that ran it."""
+
+    name: str               # "clean", "site zh-Hant", "booklet"
+    start: float = 0.0      # seconds from the start of the build
+    wall: float = 0.0
+    cpu: float = 0.0        # CPU seconds of its process and the processes it waited for
+    peak_mb: float = 0.0    # the largest of those processes' peak resident memory
+    search_s: float = 0.0   # of a site: the part spent indexing it for search
+    error: str | None = None
+
+
+def build(config: dict[str, Any], clean: Callable[[], int]) -> tuple[int, list[Step]]:
+    """Run ``clean`` (the cleaner, returning its exit status), then the sites and booklets that
+    are not up to date; the status and the steps run, the failed ones with their error."""
+    from . import booklet
+    from .site.build import editions, up_to_date
+
+    started = time.perf_counter()
+    cleaned: list[int] = []
+    steps = [_measured("clean", lambda: cleaned.append(clean()), started)]
+    status = cleaned[0] if cleaned else FAILED
+    tasks = [("site", edition) for edition in editions(config) if not up_to_date(config, edition)]
+    try:
+        built = booklet.current(config)
+    except Exception:  # noqa: BLE001 - e.g. a bad booklet setting: its own step fails and says so
+        built = None
+    if built is None:
+        tasks.append(("booklet", None))
+    if tasks:
+        for step, result in _run_all(config, tasks, started):
+            steps.append(step)
+            if step.name == "booklet" and result:
+                built = result
+    if built:
+        booklet.publish(config, built)
+    if any(step.error for step in steps):
+        for step in steps:
+            if step.error:
+                print(f"handbook build: {step.name} failed: {step.error}", file=sys.stderr)
+        status = FAILED
+    if tasks:
+        print(summary(steps, time.perf_counter() - started), file=sys.stderr)
+    return status, steps
+
+
+def summary(steps: list[Step], total: float) -> str:
+    """``built in 480 s: clean 33 s, site zh-Hans 250 s (search 21 s), …``"""
+    parts = []
+    for step in steps:
+        search = f" (search {step.search_s:.0f} s)" if step.search_s else ""
+        parts.append(f"{step.name} {step.wall:.1f} s{search}" + (" FAILED" if step.error else ""))
+    return f"handbook build: {total:.1f} s: " + ", ".join(parts)
+
+
+def _run_all(config: dict[str, Any], tasks: list[tuple[str, str | None]], started: float):
+    """Each task's (step, result): side by side in processes of their own when there are cores
+    for it, else one after the other here."""
+    if len(tasks) == 1 or (os.cpu_count() or 1) == 1:
+        for kind, edition in tasks:
+            yield _task(config, kind, edition, started)
+        return
+    import multiprocessing
+
+    # One process per task, ended with it, so that each task's CPU and memory are its own.
+    with ProcessPoolExecutor(len(tasks), mp_context=multiprocessing.get_context("spawn"), max_tasks_per_child=1) as pool:
+        futures = [pool.submit(_task, config, kind, edition, started) for kind, edition in tasks]
+        for future in as_completed(futures):
+            yield future.result()
+
+
+def _task(config: dict[str, Any], kind: str, edition: str | None, started: float):
+    """Build one edition's site or all booklets; (its step, the booklets' results)."""
+    if kind == "site":
+        from .site import build as build_site, search
+
+        step = _measured(f"site {edition}", lambda: build_site(config, edition, force=True), started)
+        step.search_s = search.last_seconds
+        return step, None
+    from . import booklet
+
+    results: list = []
+    step = _measured("booklet", lambda: results.extend(booklet.build(config, copy_to_site=False, quiet=True)), started)
+    return step, results
+
+
+def _measured(name: str, call: Callable[[], Any], started: float) -> Step:
+    """Run ``call``: its step, with the error it raised (the other steps still run)."""
+    def usage():
+        me, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
+
+    step = Step(name, start=time.perf_counter() - started)
+    cpu, begin = usage(), time.perf_counter()
+    try:
+        call()
+    except Exception as error:  # noqa: BLE001 - reported with the step, and by the exit status
+        step.error = f"{type(error).__name__}: {error}"
+    step.wall, step.cpu = time.perf_counter() - begin, usage() - cpu
+    step.peak_mb = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024
+    return step

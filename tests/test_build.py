@@ -1,0 +1,62 @@
+"""``handbook build`` (what ``make`` runs) as a process: clean, then every edition's site and the
+booklets side by side; nothing when nothing changed; a failed step never stops the others."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+HANDBOOK = str(Path(sys.executable).with_name("handbook"))
+
+
+def build(project: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([HANDBOOK, "build"], cwd=project, capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """The repository's seeds and hand-written pages in a project of their own, nothing built yet."""
+    shutil.copy(ROOT / "handbook.yml", tmp_path / "handbook.yml")
+    shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
+    (tmp_path / "docs").mkdir()
+    shutil.copy(ROOT / "docs" / "index.md", tmp_path / "docs" / "index.md")
+    return tmp_path
+
+
+def test_cold_build_makes_both_sites_and_booklets_then_a_second_does_nothing(project):
+    first = build(project)
+    assert first.returncode == 0, first.stderr
+    for site in (project / "site", project / "site" / "zh-Hant"):
+        assert (site / "index.html").is_file() and (site / "search" / "meta.json").is_file()
+        pdfs = sorted(p.name for p in (site / "downloads").glob("*.pdf"))
+        assert len(pdfs) == 2, pdfs  # the booklet and its imposed print file, copied after the site was built
+        assert all(f'href="downloads/{name}"' in (site / "index.html").read_text(encoding="utf-8") for name in pdfs)
+    # One line says how long each step took: the sites and the booklets ran as steps of their own.
+    summary = next(line for line in first.stderr.splitlines() if line.startswith("handbook build:"))
+    steps = re.findall(r"(clean|site zh-Hans|site zh-Hant|booklet) [\d.]+ s", summary)
+    assert sorted(steps) == ["booklet", "clean", "site zh-Hans", "site zh-Hant"], summary
+
+    built = {p: p.stat().st_mtime_ns for p in (project / "site").rglob("*") if p.is_file()}
+    second = build(project)
+    assert second.returncode == 0, second.stderr
+    assert "handbook build:" not in second.stderr  # no step had anything to do
+    after = {p: p.stat().st_mtime_ns for p in (project / "site").rglob("*") if p.is_file()}
+    assert after.keys() == built.keys()
+    changed = [p for p in built if after[p] != built[p]]
+    assert all(p.parent.name == "downloads" for p in changed), changed  # only the PDFs are copied in again
+
+
+def test_a_failing_booklet_does_not_stop_the_sites(project):
+    config = (project / "handbook.yml").read_text(encoding="utf-8")
+    (project / "handbook.yml").write_text(re.sub(r"(?m)^(\s*paper:).*$", r"\1 B5", config, count=1), encoding="utf-8")
+    result = build(project)
+    assert result.returncode == 3
+    assert re.search(r"booklet failed: .*B5", result.stderr), result.stderr
+    assert (project / "site" / "index.html").is_file() and (project / "site" / "zh-Hant" / "index.html").is_file()
+    assert len(list((project / "docs" / "essays").glob("*.md"))) == 2  # and the cleaner's work is there
