@@ -134,7 +134,7 @@ def build(config: dict[str, Any], edition: str | None = None, *, paper: str | No
             data = export(selection, config, known[code], paper=options["paper"], date=date,
                           volume=None if single else (number, len(plan)),
                           continued=[first > 0 for _, first, _ in parts])
-            volume.payload = json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1)
+            volume.payload = json.dumps(data, ensure_ascii=False, sort_keys=True)  # no indent: the C encoder, ten times faster
             volume.title = f"{data['title']}（{data['edition_label']}，{(data['volume'] + '，') if data['volume'] else ''}{data['labels']['imposed']}）"
             digest = hashlib.sha256()
             for part in (volume.payload.encode(), TEMPLATE.read_bytes(), IMPOSE_SOURCE.read_bytes(),
