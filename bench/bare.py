@@ -1,9 +1,10 @@
 """The floor: a bare ``mkdocs build`` of the same clean Markdown with the same theme.
 
 Same Material theme, ``overrides/``, features and Markdown extensions as ``mkdocs.yml``, the same
-navigation (written out statically, as the hook would generate it), the same chapter pages and
-home-page catalogue (written as files) — but no hook and no search index: what MkDocs alone
-costs for this content.
+navigation (written out statically, as the hook would generate it), the same listing pages (one
+per chapter and one per group of a large chapter) and home-page catalogue (written as files, by
+the same ``handbook.site.nav`` functions the hook calls) — but no hook and no search index: what
+MkDocs alone costs for this content.
 """
 
 from __future__ import annotations
@@ -29,16 +30,17 @@ def prepare(project: Path, bare: Path) -> Path:
     docs = bare / "docs"
     shutil.copytree(project / "docs", docs)
     labels = ui.labels("zh-Hans", hb)
+    site = hb.get("site") or {}
+    fanout = site_nav.nav_fanout(site)
     sections = site_nav.sections(load_catalogue(hb), "essays")
-    for section in sections:
-        page = docs / section.src_uri
-        page.parent.mkdir(parents=True, exist_ok=True)
-        page.write_text(site_nav.chapter_page(section, labels), encoding="utf-8")
-    index = (docs / "index.md").read_text(encoding="utf-8")
-    catalogue = f"## {labels['catalogue']}\n\n" + site_nav.catalogue_markdown(sections, "index.md", labels, heading_level=3)
-    marker = "<!-- catalogue -->"
-    index = index.replace(marker, catalogue, 1) if marker in index else index.rstrip() + "\n\n" + catalogue
-    (docs / "index.md").write_text(index, encoding="utf-8")
+    for src_uri, listing in site_nav.listing_pages(sections, labels, fanout).items():
+        page = docs / src_uri
+        if not page.exists():  # as the hook: a hand-written page of that name wins
+            page.parent.mkdir(parents=True, exist_ok=True)
+            page.write_text(listing.markdown, encoding="utf-8")
+    catalogue = site_nav.home_catalogue(sections, site_nav.HOME, labels, fanout, site_nav.home_catalogue_max_essays(site))
+    index = docs / site_nav.HOME
+    index.write_text(site_nav.with_catalogue(index.read_text(encoding="utf-8"), catalogue), encoding="utf-8")
 
     text = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
     text = re.sub(r"^(hooks|watch):\n(?:[ \t]+-.*\n)+", "", text, flags=re.M)
@@ -46,7 +48,7 @@ def prepare(project: Path, bare: Path) -> Path:
     text = re.sub(r"^(\s*custom_dir:).*$", rf"\1 {REPO / 'overrides'}", text, flags=re.M)
     text = re.sub(r"^strict:.*$", "strict: false", text, flags=re.M)
     text = re.sub(r"^site_name:.*$", f"site_name: {hb['title']}", text, flags=re.M)
-    nav = site_nav.nav_config(sections, labels["home"], int((hb.get("site") or {}).get("nav_fanout", 50)))
+    nav = site_nav.nav_config(sections, labels["home"], fanout, labels)
     extra = {"generator": False, "handbook": {"edition": "zh-Hans", "labels": labels, "editions": []}}
     text += "\n" + yaml.safe_dump({"extra": extra, "nav": nav}, allow_unicode=True, sort_keys=False)
     config = bare / "mkdocs.yml"

@@ -92,14 +92,40 @@ def test_nav_html_stays_flat_as_the_corpus_grows(tmp_path):
 def test_grouped_nav_never_lists_more_than_fanout():
     items = [site_nav.Item(f"essays/{n}.md", str(n), "", "", "", "甲") for n in range(1, 1001)]
 
-    def widest(entries):
-        inner = [widest(v) for e in entries if isinstance(e, dict) for v in e.values()]
-        return max([len(entries), *inner])
+    def widest(entries):  # a group's own page leads its list: its title links to it, not a list item
+        listed = [e for e in entries if not (isinstance(e, str) and e.startswith("chapters/"))]
+        inner = [widest(v) for e in listed if isinstance(e, dict) for v in e.values()]
+        return max([len(listed), *inner])
 
-    nav = site_nav.grouped(items, 10)
+    section = site_nav.Section("甲", "chapters/甲/index.md", items)
+    nav = site_nav.nav_config([section], "首页", 10)[1]["甲"]
     assert widest(nav) <= 10
-    assert list(nav[0]) == ["第 1–100 篇"]
-    assert site_nav.grouped(items[:3], 10) == ["essays/1.md", "essays/2.md", "essays/3.md"]
+    assert nav[0] == "chapters/甲/index.md"
+    assert list(nav[1]) == ["第 1–100 篇"]
+    assert nav[1]["第 1–100 篇"][0] == "chapters/甲/1-100/index.md"  # the group's page leads its section
+    assert nav[1]["第 1–100 篇"][1] == {"第 1–10 篇": ["chapters/甲/1-10/index.md", *[f"essays/{n}.md" for n in range(1, 11)]]}
+    small = site_nav.Section("乙", "chapters/乙/index.md", items[:3])
+    assert site_nav.nav_config([small], "首页", 10)[1] == {"乙": ["chapters/乙/index.md", "essays/1.md", "essays/2.md", "essays/3.md"]}
+
+
+def test_listing_pages_mirror_the_navigation_and_stay_small():
+    """Every generated page lists at most fan-out entries; the group pages are the nav's own."""
+    items = [site_nav.Item(f"essays/{n}.md", f"第{n}篇", "", "", "", "甲") for n in range(1, 1001)]
+    sections = [site_nav.Section("甲", "chapters/甲/index.md", items),
+                site_nav.Section("乙", "chapters/乙/index.md", items[:3])]
+    pages = site_nav.listing_pages(sections, site_nav.LABELS, 10)
+
+    def nav_pages(entries):
+        for entry in entries:
+            yield from ([entry] if isinstance(entry, str) else (p for v in entry.values() for p in nav_pages(v)))
+
+    in_nav = {p for p in nav_pages(site_nav.nav_config(sections, "首页", 10, site_nav.LABELS)) if p.startswith("chapters/")}
+    assert set(pages) == in_nav
+    assert len(pages) == 2 + 10 + 100  # two chapters, ten groups of 100, a hundred of 10
+    for uri, page in pages.items():
+        assert len(re.findall(r"^- \[", page.markdown, re.M)) <= 10, uri
+    assert re.findall(r"^- \[(.+?)\]", pages["chapters/乙/index.md"].markdown, re.M) == ["第1篇", "第2篇", "第3篇"]
+    assert pages["chapters/甲/991-1000/index.md"].title == "甲 · 第 991–1000 篇"
 
 
 def test_scraped_text_is_escaped_for_markdown():

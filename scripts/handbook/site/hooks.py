@@ -1,9 +1,11 @@
 """MkDocs hooks of the handbook site (``hooks:`` in mkdocs.yml).
 
 * on_config: reads handbook.yml and the catalogue, sets the site's name and the navigation.
-* on_files: adds one generated page per chapter.
-* on_page_markdown: escapes titles, adds the home page's title and catalogue, and an essay's date,
-  source and chapter under its title.
+* on_files: adds the generated listing pages: one per chapter and one per group of a large
+  chapter (``handbook.site.nav``).
+* on_page_markdown: escapes titles, adds the home page's title and catalogue (every essay, or the
+  chapters only above ``site.home_catalogue_max_essays``), and an essay's date, source and chapter
+  under its title.
 * on_post_build: indexes the built pages for search (``handbook.site.search``).
 * on_pre_build while serving: re-runs the cleaner for seeds that changed.
 
@@ -66,10 +68,13 @@ def on_config(config):
 
         rel = os.path.relpath(site_dir(hb, run.edition), site_dir(hb, context.DEFAULT_EDITION))
         config.site_url = config.site_url.rstrip("/") + "/" + Path(rel).as_posix() + "/"
-    config.nav = site_nav.nav_config(sections, labels["home"], int(site.get("nav_fanout", 50)))
+    fanout = site_nav.nav_fanout(site)
+    config.nav = site_nav.nav_config(sections, labels["home"], fanout, labels)
     _state.update(sections=sections, title=title, subtitle=ui.convert(hb.get("subtitle") or "", run.edition, hb),
                   labels=labels, items={i.src_uri: i for s in sections for i in s.items},
-                  chapters={s.name: s for s in sections}, run=run)
+                  chapters={s.name: s for s in sections}, run=run, fanout=fanout,
+                  home_max=site_nav.home_catalogue_max_essays(site),
+                  listings=site_nav.listing_pages(sections, labels, fanout))
     config.extra["handbook"] = {"edition": run.edition, "labels": labels,
                                 "editions": _edition_links(hb, run.edition)}
     return config
@@ -89,10 +94,9 @@ def _edition_links(hb: dict, current: str) -> list[dict]:
 
 
 def on_files(files: Files, config) -> Files:
-    for section in _state["sections"]:
-        if files.get_file_from_path(section.src_uri) is None:
-            files.append(File.generated(config, section.src_uri,
-                                        content=site_nav.chapter_page(section, _state["labels"])))
+    for src_uri, listing in _state["listings"].items():
+        if files.get_file_from_path(src_uri) is None:  # a hand-written page of that name wins
+            files.append(File.generated(config, src_uri, content=listing.markdown))
     return files
 
 
@@ -125,15 +129,13 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
         booklet = _state["run"].config.get("booklet")
         if booklet:  # the booklet step copies its PDFs into <site>/downloads/ after the site is built
             head += _downloads(booklet, labels)
-        catalogue = f"## {site_nav.md_text(labels['catalogue'])}\n\n" + site_nav.catalogue_markdown(
-            _state["sections"], uri, labels, heading_level=3)
-        marker = "<!-- catalogue -->"
-        body = markdown.replace(marker, catalogue, 1) if marker in markdown else markdown.rstrip() + "\n\n" + catalogue
-        return head + body
+        catalogue = site_nav.home_catalogue(_state["sections"], uri, labels, _state["fanout"], _state["home_max"])
+        return head + site_nav.with_catalogue(markdown, catalogue)
     item = _state["items"].get(uri)
     if item is None:
-        if page.meta.get("handbook_kind") == "chapter":
-            page.meta["title"] = Markup(escape(_chapter_name(uri)))
+        listing = _state["listings"].get(uri)
+        if listing is not None and page.meta.get("handbook_kind") in ("chapter", "group"):
+            page.meta["title"] = Markup(escape(listing.title))
         elif "title" in page.meta:
             page.meta["title"] = Markup(escape(str(page.meta["title"])))
         return markdown
@@ -153,13 +155,6 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
         if line.startswith("# "):
             return "\n".join(lines[: i + 1]) + "\n\n" + meta_html + "\n".join(lines[i + 1 :])
     return f"# {site_nav.md_text(item.title)}\n\n" + meta_html + markdown
-
-
-def _chapter_name(uri: str) -> str:
-    for section in _state["sections"]:
-        if section.src_uri == uri:
-            return section.name
-    return uri
 
 
 def _url_of(src_uri: str, config) -> str:

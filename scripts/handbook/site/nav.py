@@ -1,24 +1,46 @@
-"""From the catalogue (chapters of essays) to what MkDocs needs: the navigation, one generated page
-per chapter and the home page's catalogue.
+"""From the catalogue (chapters of essays) to what MkDocs needs: the navigation, the generated
+listing pages (one per chapter, one per group of a large chapter) and the home page's catalogue.
 
-The navigation stays small however many essays there are. Each chapter is a section; a chapter
-with more than ``fanout`` essays is split into numbered groups (第 1–50 篇, …), nested again when
-there are more than ``fanout`` groups, so no list in the navigation has more than ``fanout``
-items. With Material's ``navigation.prune`` a page then carries the chapters, the groups on its
-own path and its own group's essays: a few hundred links whether the handbook has 100 essays or
-10,000.
+Everything stays small however many essays there are. Each chapter is a section; a chapter with
+more than ``fanout`` essays is split into numbered groups (第 1–50 篇, …), nested again when there
+are more than ``fanout`` groups, so no list in the navigation has more than ``fanout`` items. With
+Material's ``navigation.prune`` a page then carries the chapters, the groups on its own path and
+its own group's essays: a few hundred links whether the handbook has 100 essays or 10,000.
+
+The listing pages mirror that tree: a chapter's page lists its essays, or, when it is split, its
+groups; each group has a page of its own (``chapters/<slug>/<first>-<last>/index.md``) listing its
+essays or its sub-groups, and is the index page of its section in the navigation (Material's
+``navigation.indexes``: the group's title in the sidebar links to it). The home page lists every
+essay by chapter only while the handbook has at most ``site.home_catalogue_max_essays`` essays;
+above that it lists the chapters, each with its essay count and its links. So no generated page
+lists more than ``fanout`` entries (the home page: one per chapter).
 """
 
 from __future__ import annotations
 
 import posixpath
 from html import escape
-from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Sequence, Union
 
+from .labels import LABELS
 from .text import md_link_target, md_text, shorten, slug
 
 HOME = "index.md"
+# Defaults of handbook.yml's `site:` keys (handbook.yml sets them too).
+NAV_FANOUT = 50
+HOME_CATALOGUE_MAX_ESSAYS = 200
+CATALOGUE_MARKER = "<!-- catalogue -->"
+
+
+def nav_fanout(site: dict[str, Any] | None) -> int:
+    """``site.nav_fanout``: the most entries of a list in the navigation and a listing page (≥ 2)."""
+    return max(2, int((site or {}).get("nav_fanout", NAV_FANOUT)))
+
+
+def home_catalogue_max_essays(site: dict[str, Any] | None) -> int:
+    """``site.home_catalogue_max_essays``: up to this many essays the home page lists them all."""
+    return int((site or {}).get("home_catalogue_max_essays", HOME_CATALOGUE_MAX_ESSAYS))
 
 
 @dataclass
@@ -38,6 +60,30 @@ class Section:
     name: str
     src_uri: str        # the chapter's generated page, chapters/<slug>/index.md
     items: list[Item]
+
+
+@dataclass
+class Group:
+    """A numbered run of a chapter's essays (第 1–50 篇), with a generated page of its own."""
+
+    label: str          # 第 1–50 篇
+    src_uri: str        # chapters/<slug>/1-50/index.md
+    title: str          # the page's title: chapter and label
+    items: list[Item]   # every essay of the group, in order
+    parent_uri: str     # the page listing this group: its chapter's or its enclosing group's
+    parent_title: str
+    children: list["Node"] = field(default_factory=list)  # sub-groups, or the essays themselves
+
+
+Node = Union[Group, Item]
+
+
+@dataclass
+class Listing:
+    """A generated page: its title (for the hook) and its Markdown."""
+
+    title: str
+    markdown: str
 
 
 def sections(catalogue: Sequence[Any], essays_uri: str) -> list[Section]:
@@ -63,71 +109,182 @@ def sections(catalogue: Sequence[Any], essays_uri: str) -> list[Section]:
     return result
 
 
-def group_label(first: int, last: int) -> str:
-    return f"第 {first}–{last} 篇" if first != last else f"第 {first} 篇"
+def group_label(first: int, last: int, labels: dict[str, str] = LABELS) -> str:
+    return labels["group"].format(first=first, last=last) if first != last else labels["group_one"].format(n=first)
 
 
-def grouped(items: Sequence[Item], fanout: int, offset: int = 0) -> list[Any]:
-    """Nav entries for ``items``: the paths themselves, or nested numbered groups of at most ``fanout``."""
+def tree(section: Section, fanout: int, labels: dict[str, str] = LABELS) -> list[Node]:
+    """A chapter's children: its essays when there are at most ``fanout``, else numbered groups of
+    at most ``fanout`` essays, themselves grouped (by ``fanout``²…) while there are more than
+    ``fanout`` groups."""
+    folder = posixpath.dirname(section.src_uri)
+    return _split(section.items, max(2, fanout), folder, section.name, labels, 0, section.src_uri, section.name)
+
+
+def _split(items: Sequence[Item], fanout: int, folder: str, chapter: str, labels: dict[str, str], offset: int,
+           parent_uri: str, parent_title: str) -> list[Node]:
     if len(items) <= fanout:
-        return [item.src_uri for item in items]
+        return list(items)
     size = fanout
     while -(-len(items) // size) > fanout:
         size *= fanout
-    entries = []
+    groups: list[Node] = []
     for start in range(0, len(items), size):
-        chunk = items[start : start + size]
-        label = group_label(offset + start + 1, offset + start + len(chunk))
-        entries.append({label: grouped(chunk, fanout, offset + start)})
-    return entries
+        chunk = list(items[start : start + size])
+        first, last = offset + start + 1, offset + start + len(chunk)
+        label = group_label(first, last, labels)
+        uri = f"{folder}/{first}-{last}/index.md"
+        title = labels["group_title"].format(chapter=chapter, group=label)
+        group = Group(label, uri, title, chunk, parent_uri, parent_title)
+        group.children = _split(chunk, fanout, folder, chapter, labels, offset + start, uri, title)
+        groups.append(group)
+    return groups
 
 
-def nav_config(all_sections: Iterable[Section], home_title: str, fanout: int) -> list[Any]:
-    """The ``nav`` setting: the home page, then one section per chapter led by its chapter page.
+def walk(nodes: Iterable[Node]) -> Iterable[Group]:
+    """Every group of a tree, parents before their children."""
+    for node in nodes:
+        if isinstance(node, Group):
+            yield node
+            yield from walk(node.children)
+
+
+def _nav_entries(nodes: Sequence[Node]) -> list[Any]:
+    return [{escape(node.label): [node.src_uri, *_nav_entries(node.children)]} if isinstance(node, Group)
+            else node.src_uri for node in nodes]
+
+
+def nav_config(all_sections: Iterable[Section], home_title: str, fanout: int,
+               labels: dict[str, str] = LABELS) -> list[Any]:
+    """The ``nav`` setting: the home page, then one section per chapter led by its chapter page,
+    each group a section led by its group page.
 
     Titles given here are rendered unescaped by the theme, so they are HTML-escaped; essay titles
     are left to the pages (the hook escapes them there).
     """
     nav: list[Any] = [{escape(home_title): HOME}]
     for section in all_sections:
-        nav.append({escape(section.name): [section.src_uri, *grouped(section.items, fanout)]})
+        nav.append({escape(section.name): [section.src_uri, *_nav_entries(tree(section, fanout, labels))]})
     return nav
+
+
+def _rel(target: str, base: str) -> str:
+    return md_link_target(posixpath.relpath(target, base or "."))
+
+
+def _entries(nodes: Sequence[Node], base: str, labels: dict[str, str], summary_chars: int) -> list[str]:
+    """A Markdown list of essays (with date and opening sentence) or of groups (with their first
+    and last essays' titles) for a page in folder ``base``. Every scraped string is escaped."""
+    out = []
+    for node in nodes:
+        if isinstance(node, Group):
+            out.append(f"- [{md_text(node.label)}]({_rel(node.src_uri, base)})")
+            span = labels["group_span"].format(first=shorten(node.items[0].title, 30),
+                                               last=shorten(node.items[-1].title, 30))
+            out.append(f'  <span class="hb-summary">{md_text(span)}</span>')
+            continue
+        date = f' <time class="hb-date" datetime="{escape(node.date)}">{md_text(node.date)}</time>' if node.date else ""
+        out.append(f"- [{md_text(node.title)}]({_rel(node.src_uri, base)}){date}")
+        if node.summary:
+            out.append(f'  <span class="hb-summary">{md_text(shorten(node.summary, summary_chars))}</span>')
+    return out
 
 
 def catalogue_markdown(all_sections: Sequence[Section], from_uri: str, labels: dict[str, str],
                        summary_chars: int = 90, heading_level: int = 2) -> str:
-    """The catalogue as Markdown, for a page at ``from_uri``: per chapter a heading and a list of its
-    essays with date and opening sentence. Every scraped string is escaped."""
+    """The full catalogue as Markdown, for a page at ``from_uri``: per chapter a heading and a list
+    of its essays with date and opening sentence. Every scraped string is escaped."""
     base = posixpath.dirname(from_uri)
     out = ['<div class="hb-catalogue" markdown>', ""]
     for section in all_sections:
         if heading_level:
-            link = md_link_target(posixpath.relpath(section.src_uri, base or "."))
             out += [f"{'#' * heading_level} {md_text(section.name)}", "",
-                    f'{md_text(labels["count"].format(n=len(section.items)))} · [{md_text(labels["chapter_page"])}]({link})',
+                    f'{md_text(labels["count"].format(n=len(section.items)))} · [{md_text(labels["chapter_page"])}]({_rel(section.src_uri, base)})',
                     "{: .hb-count }", ""]
-        for item in section.items:
-            link = md_link_target(posixpath.relpath(item.src_uri, base or "."))
-            date = f' <time class="hb-date" datetime="{escape(item.date)}">{md_text(item.date)}</time>' if item.date else ""
-            out.append(f"- [{md_text(item.title)}]({link}){date}")
-            if item.summary:
-                out.append(f'  <span class="hb-summary">{md_text(shorten(item.summary, summary_chars))}</span>')
+        out += _entries(section.items, base, labels, summary_chars)
         out.append("")
     out += ["</div>", ""]
     return "\n".join(out)
 
 
-def chapter_page(section: Section, labels: dict[str, str]) -> str:
-    """The generated Markdown of a chapter's page: its name and its essays."""
+def chapters_markdown(all_sections: Sequence[Section], from_uri: str, labels: dict[str, str], fanout: int,
+                      heading_level: int = 3) -> str:
+    """The catalogue of a large handbook: per chapter its heading, essay count and a link to its
+    page, and the links of its (top-level) groups — no essay."""
+    base = posixpath.dirname(from_uri)
+    out = ['<div class="hb-catalogue hb-catalogue--chapters" markdown>', ""]
+    for section in all_sections:
+        out += [f"{'#' * heading_level} {md_text(section.name)}", "",
+                f'{md_text(labels["count"].format(n=len(section.items)))} · [{md_text(labels["chapter_page"])}]({_rel(section.src_uri, base)})',
+                "{: .hb-count }", ""]
+        groups = [node for node in tree(section, fanout, labels) if isinstance(node, Group)]
+        if groups:
+            out += [" · ".join(f"[{md_text(g.label)}]({_rel(g.src_uri, base)})" for g in groups), "{: .hb-groups }", ""]
+    out += ["</div>", ""]
+    return "\n".join(out)
+
+
+def home_catalogue(all_sections: Sequence[Section], from_uri: str, labels: dict[str, str], fanout: int,
+                   max_essays: int) -> str:
+    """The home page's catalogue under its heading: every essay by chapter while the handbook has at
+    most ``max_essays``, else the chapters only (``chapters_markdown``)."""
+    head = f"## {md_text(labels['catalogue'])}\n\n"
+    if sum(len(s.items) for s in all_sections) <= max_essays:
+        return head + catalogue_markdown(all_sections, from_uri, labels, heading_level=3)
+    return head + chapters_markdown(all_sections, from_uri, labels, fanout)
+
+
+def with_catalogue(markdown: str, catalogue: str) -> str:
+    """The home page's Markdown with the catalogue where the marker stands, or at the end."""
+    if CATALOGUE_MARKER in markdown:
+        return markdown.replace(CATALOGUE_MARKER, catalogue, 1)
+    return markdown.rstrip() + "\n\n" + catalogue
+
+
+def _page(kind: str, title: str, count_line: str, nodes: Sequence[Node], src_uri: str, labels: dict[str, str]) -> str:
+    base = posixpath.dirname(src_uri)
     return "\n".join([
         "---",
-        "handbook_kind: chapter",
+        f"handbook_kind: {kind}",
         "---",
         "",
-        f"# {md_text(section.name)}",
+        f"# {md_text(title)}",
         "",
-        md_text(labels["count"].format(n=len(section.items))),
+        count_line,
         "{: .hb-count }",
         "",
-        catalogue_markdown([section], section.src_uri, labels, heading_level=0),
+        '<div class="hb-catalogue" markdown>',
+        "",
+        *_entries(nodes, base, labels, 90),
+        "",
+        "</div>",
+        "",
     ])
+
+
+def chapter_page(section: Section, labels: dict[str, str], fanout: int = NAV_FANOUT,
+                 nodes: Sequence[Node] | None = None) -> str:
+    """The generated Markdown of a chapter's page: its name, then its essays, or its groups when
+    it has more than ``fanout`` (``nodes``: its ``tree``, when already made)."""
+    count = md_text(labels["count"].format(n=len(section.items)))
+    nodes = tree(section, fanout, labels) if nodes is None else nodes
+    return _page("chapter", section.name, count, nodes, section.src_uri, labels)
+
+
+def group_page(group: Group, labels: dict[str, str]) -> str:
+    """The generated Markdown of a group's page: its title, a link up, its essays or sub-groups."""
+    base = posixpath.dirname(group.src_uri)
+    count = (f'{md_text(labels["count"].format(n=len(group.items)))} · {md_text(labels["parent"])}'
+             f'[{md_text(group.parent_title)}]({_rel(group.parent_uri, base)})')
+    return _page("group", group.title, count, group.children, group.src_uri, labels)
+
+
+def listing_pages(all_sections: Sequence[Section], labels: dict[str, str], fanout: int) -> dict[str, Listing]:
+    """Every generated listing page, by its path in the docs: each chapter's, each group's."""
+    pages = {}
+    for section in all_sections:
+        nodes = tree(section, fanout, labels)
+        pages[section.src_uri] = Listing(section.name, chapter_page(section, labels, fanout, nodes))
+        for group in walk(nodes):
+            pages[group.src_uri] = Listing(group.title, group_page(group, labels))
+    return pages
