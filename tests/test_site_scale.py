@@ -209,3 +209,29 @@ def test_at_the_repository_size_the_home_page_lists_every_essay(site_project):
     # and the essays' dates and opening sentences with them
     home = read(site, "")
     assert "2015-03-12" in home and SAMPLES["交通管理窗口的规范化建设"][0]["summary"][:10] in home
+
+
+def reading_order(site: Path, rel: str, seen: set[str] | None = None) -> list[str]:
+    """The essays as a reader meets them, from the listing page ``rel`` down through its groups."""
+    seen = seen if seen is not None else {rel}
+    found = []
+    for target, _ in catalogue_links(site, rel):
+        if target.startswith("essays/"):
+            found.append(target)
+        elif target.startswith("chapters/") and target not in seen:
+            seen.add(target)
+            found += reading_order(site, target, seen)
+    return found
+
+
+def test_search_results_come_in_catalogue_order_though_the_home_page_lists_no_essay(large):
+    import json
+
+    for site in (large / "site", large / "site" / "zh-Hant"):
+        chapters = [t for t, label in catalogue_links(site, "") if label in ("本章目录", "本章目錄")]
+        expected = [url for chapter in chapters for url in reading_order(site, chapter)]
+        assert len(expected) == sum(COUNTS.values()) and expected != sorted(expected)  # not the URLs' order
+        count = json.loads((site / "search" / "meta.json").read_text(encoding="utf-8"))["pages"]
+        indexed = [json.loads((site / "search" / "p" / f"{n}.json").read_text(encoding="utf-8"))["u"].strip("/")
+                   for n in range(count)]
+        assert indexed == expected

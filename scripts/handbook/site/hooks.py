@@ -74,7 +74,7 @@ def on_config(config):
                   labels=labels, items={i.src_uri: i for s in sections for i in s.items},
                   chapters={s.name: s for s in sections}, run=run, fanout=fanout,
                   home_max=site_nav.home_catalogue_max_essays(site),
-                  listings=site_nav.listing_pages(sections, labels, fanout))
+                  listings=site_nav.listing_pages(sections, labels, fanout), search_pages={})
     config.extra["handbook"] = {"edition": run.edition, "labels": labels,
                                 "editions": _edition_links(hb, run.edition)}
     return config
@@ -170,7 +170,11 @@ BETWEEN_TAGS = re.compile(r">\s+<")
 
 def on_post_page(output: str, page, config) -> str:
     """The sidebars (navigation and table of contents) without the theme's indentation: with
-    nested chapter groups that whitespace was over half a page's bytes and grew with depth."""
+    nested chapter groups that whitespace was over half a page's bytes and grew with depth.
+    An essay's title and text are kept for the search index, which so needs not read the pages back."""
+    entry = search.page_entry(output)
+    if entry is not None:
+        _state["search_pages"][_url_of(page.file.src_uri, config)] = entry
     start = output.find('<div class="md-sidebar md-sidebar--primary"')
     end = output.find('<div class="md-content"', start)
     if start == -1 or end == -1:
@@ -181,7 +185,8 @@ def on_post_page(output: str, page, config) -> str:
 
 def on_post_build(config) -> None:
     run = _state["run"]
-    search.index_site(Path(config.site_dir), run.config, run.edition)
+    order = [_url_of(item.src_uri, config) for section in _state["sections"] for item in section.items]
+    search.index_site(Path(config.site_dir), run.config, run.edition, order, _state.pop("search_pages"))
     if (context.serving or run.serving) and run.edition == context.DEFAULT_EDITION:
         from handbook.site.build import build_nested
 

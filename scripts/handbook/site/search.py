@@ -38,6 +38,7 @@ import html
 import json
 import logging
 import operator
+import os
 import re
 import shutil
 import struct
@@ -46,7 +47,6 @@ import unicodedata
 from collections import defaultdict
 from pathlib import Path
 from typing import Any, Iterable
-from urllib.parse import unquote
 
 from ..script import converter
 
@@ -60,7 +60,6 @@ H1 = re.compile(r"<h1\b[^>]*>(.*?)</h1>", re.S)
 HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+")
 IGNORED = re.compile(r'<(p|a|span)\b[^>]*(?:data-hb-search-ignore|class="headerlink")[^>]*>.*?</\1>', re.S)
 TAG = re.compile(r"<[^>]+>")
-CATALOGUE_LINK = re.compile(r'<li><a href="([^"#?]+)"')
 SHARD_TARGET = 4096  # bytes a shard should stay near
 MAX_SHARDS = 4096
 # Pagefind's bundle, which this index replaced: removed if an older build left it in the site.
@@ -130,6 +129,12 @@ def page_text(page_html: str) -> str | None:
     return html.unescape(TAG.sub(" ", IGNORED.sub(" ", body)))
 
 
+def page_entry(page_html: str) -> tuple[str, str] | None:
+    """A built page's title and indexed text (whitespace runs made one space), or None when the page is not indexed."""
+    body = page_text(page_html)
+    return None if body is None else (page_title(page_html), " ".join(body.split()))
+
+
 def page_title(page_html: str) -> str:
     match = H1.search(page_html, max(0, page_html.find(BODY_START)))
     return " ".join(html.unescape(TAG.sub("", IGNORED.sub("", match.group(1)))).split()) if match else ""
@@ -159,30 +164,35 @@ def url_of(path: Path, site_dir: Path) -> str:
     return rel[: -len("index.html")] if rel.endswith("/index.html") else rel
 
 
-def catalogue_order(site_dir: Path) -> list[str]:
-    """The essays' URLs in the home page's catalogue order."""
-    home = site_dir / "index.html"
-    if not home.is_file():
-        return []
-    text = home.read_text(encoding="utf-8")
-    start = text.find('class="hb-catalogue"')
-    return list(dict.fromkeys(unquote(u) for u in CATALOGUE_LINK.findall(text, max(start, 0))))
+def catalogue_urls(config: dict[str, Any]) -> list[str]:
+    """The essays' URLs (relative to the site's root, as MkDocs' directory URLs) in catalogue
+    order, the order search results are listed in."""
+    from ..catalogue import load_catalogue
+    from .nav import sections
+
+    root = Path(config["root"])
+    essays = Path(os.path.relpath(root / config["paths"]["essays"], root / "docs")).as_posix()
+    return [item.src_uri[: -len(".md")] + "/" for section in sections(load_catalogue(config), essays) for item in section.items]
 
 
-def index_site(site_dir: Path, config: dict[str, Any], edition: str) -> dict[str, int]:
-    """Index the built site in ``site_dir`` into ``site_dir/search``; returns counts."""
+def index_site(site_dir: Path, config: dict[str, Any], edition: str, order: list[str] | None = None,
+               pages: dict[str, tuple[str, str]] | None = None) -> dict[str, int]:
+    """Index the built site in ``site_dir`` into ``site_dir/search``; returns counts.
+
+    ``order``: the essays' URLs in catalogue order (default: ``catalogue_urls``); ``pages``: each
+    indexed page's URL, title and text as the build saw them (default: read from ``site_dir``)."""
     started = time.perf_counter()
     site_dir = Path(site_dir)
-    pages = {}
-    for path in site_dir.rglob("index.html"):
-        rel = path.relative_to(site_dir).parts
-        if rel[0] in (FOLDER, "assets", *STALE) or (len(rel) > 1 and rel[0] == "zh-Hant"):
-            continue
-        text = path.read_text(encoding="utf-8")
-        body = page_text(text)
-        if body is not None:
-            pages[url_of(path, site_dir)] = (page_title(text), " ".join(body.split()))
-    rank = {url: i for i, url in enumerate(catalogue_order(site_dir))}
+    if pages is None:
+        pages = {}
+        for path in site_dir.rglob("index.html"):
+            rel = path.relative_to(site_dir).parts
+            if rel[0] in (FOLDER, "assets", *STALE) or (len(rel) > 1 and rel[0] == "zh-Hant"):
+                continue
+            entry = page_entry(path.read_text(encoding="utf-8"))
+            if entry is not None:
+                pages[url_of(path, site_dir)] = entry
+    rank = {url: i for i, url in enumerate(catalogue_urls(config) if order is None else order)}
     order = sorted(pages, key=lambda url: (rank.get(url, len(rank)), url))
     schemes = sorted({spec["opencc"] for spec in (config.get("editions") or {}).values() if spec.get("opencc")})
     # The same characters in every edition (the Simplified pages' and this site's), so that every
