@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -45,6 +46,31 @@ def write_atomic(path: Path, content: str | bytes) -> bool:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
         os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return True
+
+
+def copy_atomic(source: Path, target: Path) -> bool:
+    """Copy ``source`` to ``target`` (with its modification time) through a temporary file and a
+    rename; skip it when ``target`` has the source's size and modification time, as a copy made
+    here has. Returns whether the file was copied."""
+    stat = source.stat()
+    try:
+        have = target.stat()
+        if (have.st_size, have.st_mtime_ns) == (stat.st_size, stat.st_mtime_ns):
+            return False
+    except FileNotFoundError:
+        pass
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        shutil.copyfile(source, tmp)
+        os.chmod(tmp, 0o666 & ~_UMASK)
+        os.utime(tmp, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+        os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
