@@ -231,25 +231,28 @@ ROWS = [  # (label, key, format)
 ]
 
 
+# Rows showing several derived numbers: the label's start and the format, over derive()'s names.
+COMPOSITE = {
+    "cleaner: s": "{clean_s:.1f} / {clean_mb_s:.2f} / {clean_essays_s:.0f}",
+    "sites,": "{site_s:.1f} [{site_cpu_s:.0f}; {index_s:.1f}]",
+    "booklets,": "{booklet_s:.1f} [{booklet_cpu_s:.0f}]",
+    "cold": "{total_s:.1f} [{total_cpu_s:.0f}]",
+    "peak memory": "{peak_rss_mb:.0f} [{peak_tree_mb:.0f}]",
+    "site size": "{site_mb:.1f} [{bare_site_mb:.1f}]",
+    "HTML bytes per essay": "{essay_page_bytes:,} [{bare_essay_page_bytes:,}]",
+    "first search: latency": "{search_ms:.0f} [{search_warm_ms:.0f}; {search_driver_ms:.0f}]",
+}
+
+
 def cell(label: str, key: str | None, fmt: str | None, r: dict, d: dict) -> str:
     if label.startswith("essays"):
         return f"{r['essays']:,} ({r['corpus']['bytes'] / 1e6:.1f})"
-    if label.startswith("cleaner: s"):
-        return f"{d['clean_s']:.1f} / {d['clean_mb_s']:.2f} / {d['clean_essays_s']:.0f}"
-    if label.startswith("sites,"):
-        return f"{d['site_s']:.1f} [{d['site_cpu_s']:.0f}; {d['index_s']:.1f}]"
-    if label.startswith("booklets,"):
-        return f"{d['booklet_s']:.1f} [{d['booklet_cpu_s']:.0f}]"
-    if label.startswith("cold"):
-        return f"{d['total_s']:.1f} [{d['total_cpu_s']:.0f}]"
-    if label.startswith("peak memory"):
-        return f"{d['peak_rss_mb']:.0f} [{d['peak_tree_mb']:.0f}]"
-    if label.startswith("site size"):
-        return f"{d['site_mb']:.1f} [{d['bare_site_mb']:.1f}]"
-    if label.startswith("HTML bytes per essay"):
-        return f"{d['essay_page_bytes']:,} [{d['bare_essay_page_bytes']:,}]"
-    if label.startswith("first search: latency"):
-        return f"{d['search_ms']:.0f} [{d['search_warm_ms']:.0f}; {d['search_driver_ms']:.0f}]" if "search_ms" in d else "–"
+    for start, composite in COMPOSITE.items():
+        if label.startswith(start):
+            try:
+                return composite.format(**d)
+            except KeyError:  # not measured in this run (the search without --no-browser)
+                return "–"
     value = d.get(key)
     return "–" if value is None else fmt.format(value)
 
