@@ -77,7 +77,7 @@ def summary(steps: list[Step], total: float) -> str:
     """``built in 480 s: clean 33 s, site zh-Hans 250 s (search 21 s), …``"""
     parts = []
     for step in steps:
-        search = f" (search {step.search_s:.0f} s)" if step.search_s else ""
+        search = f" (search {step.search_s:.1f} s)" if step.search_s else ""
         parts.append(f"{step.name} {step.wall:.1f} s{search}" + (" FAILED" if step.error else ""))
     return f"handbook build: {total:.1f} s: " + ", ".join(parts)
 
