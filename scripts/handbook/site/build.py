@@ -1,6 +1,6 @@
 """Building and previewing the site: one MkDocs build per edition, each indexed for search.
 
-Each edition is built into a staging folder (``build/site/<edition>``) and then copied into its
+Each edition is built into a staging folder (``build/site/<edition>``) and then moved into its
 ``site_dir`` (``site/``, ``site/zh-Hant/``), so building one edition never wipes another nested
 in it. A build is skipped when none of its inputs changed since the last one (a stamp per
 edition in ``build/site``).
