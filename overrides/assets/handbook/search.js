@@ -150,6 +150,7 @@
       if (n === undefined) {
         n = c.normalize("NFKC").toLowerCase();
         if (Array.from(n).length !== 1) n = c;
+        charmap[c] = n;  // NFKC is slow and an essay repeats its characters: fold each one once
       }
       out += n.length === c.length ? n : c;
     }
