@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from pypdf import PdfReader, PdfWriter
-from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject, StreamObject, TextStringObject
+from pypdf.generic import (ArrayObject, DictionaryObject, EncodedStreamObject, FloatObject, NameObject, StreamObject,
+                           TextStringObject)
 
 from ..files import write_atomic
 
@@ -91,19 +92,31 @@ def impose(source: Path | PdfReader, output: Path, title: str | None = None, dat
 
 
 def _form(writer: PdfWriter, page: Any) -> Any:
-    """``page`` of the source as a form XObject in ``writer``; returns its indirect reference."""
+    """``page`` of the source as a form XObject in ``writer``; returns its indirect reference.
+
+    A page of one content stream (Typst writes one) keeps its compressed bytes as they are:
+    decompressing and compressing them again was a third of the imposition's time.
+    """
     contents = page.get("/Contents")
     streams = [] if contents is None else contents.get_object()
     if not isinstance(streams, list):
         streams = [streams]
-    data = b"\n".join(stream.get_object().get_data() for stream in streams)
+    streams = [stream.get_object() for stream in streams]
+    if len(streams) == 1 and isinstance(streams[0], EncodedStreamObject):
+        form = EncodedStreamObject()
+        form._data = streams[0]._data
+        for key in ("/Filter", "/DecodeParms"):
+            if key in streams[0]:
+                form[NameObject(key)] = streams[0][key].clone(writer)
+    else:
+        form = StreamObject()
+        form.set_data(b"\n".join(stream.get_data() for stream in streams))
+        form = form.flate_encode()
     box = page.mediabox
-    form = StreamObject()
-    form.set_data(data)
     form.update({
         NameObject("/Type"): NameObject("/XObject"),
         NameObject("/Subtype"): NameObject("/Form"),
         NameObject("/BBox"): ArrayObject(FloatObject(v) for v in (box.left, box.bottom, box.right, box.top)),
         NameObject("/Resources"): (page.get_inherited("/Resources", None) or DictionaryObject()).clone(writer),
     })
-    return writer._add_object(form.flate_encode())
+    return writer._add_object(form)
