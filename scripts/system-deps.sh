@@ -5,7 +5,10 @@
 set -euo pipefail
 
 need=()
-have_font() { fc-list 2>/dev/null | grep -q "$1"; }
+# The font list is read whole: `fc-list | grep -q` under pipefail failed whenever grep quit before
+# fc-list had written everything (SIGPIPE), and then every `make` ran apt-get.
+fonts=$(fc-list : family 2>/dev/null || true)
+have_font() { [[ $fonts == *"$1"* ]]; }
 command -v fc-list >/dev/null || need+=(fontconfig)
 have_font "Noto Serif CJK" && have_font "Noto Sans CJK" || need+=(fonts-noto-cjk)
 case "${1:-build}" in
