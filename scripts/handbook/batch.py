@@ -44,13 +44,12 @@ def expand(sources: list[str]) -> list[str]:
     """Files as given, folders as the files below them (hidden ones skipped), in name order."""
     inputs = []
     for source in sources:
-        path = Path(source)
-        if path.is_dir():
-            inputs += sorted(
-                str(path / file.relative_to(path))
-                for file in path.rglob("*")
-                if file.is_file() and not any(part.startswith(".") for part in file.relative_to(path).parts)
-            )
+        if os.path.isdir(source):
+            found = []
+            for parent, folders, names in os.walk(str(Path(source))):  # os.walk: thousands of seeds per `make`
+                folders[:] = [name for name in folders if not name.startswith(".")]
+                found += [os.path.join(parent, name) for name in names if not name.startswith(".")]
+            inputs += sorted(path for path in found if os.path.isfile(path))
         else:
             inputs.append(source)
     return inputs
@@ -107,7 +106,8 @@ def run(config: dict, sources: list[str], out: Path, jobs: int | None = None, pr
     results = _clean_all([(datas[s], s, config_path) for s in todo], jobs, progress)
 
     titles = {s: cache[s]["title"] for s in hits} | {s: r.essay.title for s, r in results.items() if r.essay}
-    seeds = {s: _relative(s, config["root"]) for s in inputs}
+    root = os.path.realpath(config["root"])
+    seeds = {s: _relative(s, root) for s in inputs}
     in_run = set(seeds.values())
     pages = {name for name in os.listdir(out) if name.endswith(".md")} if out.is_dir() else set()
     taken = {name for name in pages if not manifest.owns(name)} | {n for n, seed in manifest.files.items() if seed not in in_run}
@@ -186,10 +186,15 @@ def _clean_all(jobs_: list[tuple[bytes, str, str]], jobs: int | None, progress: 
     return results
 
 
-def _relative(source: str, root: Path) -> str:
-    """A seed's path as the manifest records it: relative to the project's root when inside it."""
-    path = Path(source).resolve()
-    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+def _relative(source: str, root: str) -> str:
+    """A seed's path as the manifest records it: relative to the project's root (a real path)
+    when inside it, else absolute; symbolic links resolved.
+
+    >>> _relative("/srv/project/seeds/a.txt", "/srv/project"), _relative("/srv/other/b.txt", "/srv/project")
+    ('seeds/a.txt', '/srv/other/b.txt')
+    """
+    path = os.path.realpath(source)  # os.path, not pathlib: a tenth of the time, 10,000 times per `make`
+    return os.path.relpath(path, root) if path.startswith(root.rstrip("/") + "/") else path
 
 
 def _prune(manifest: Manifest, out: Path, root: Path) -> list[str]:
