@@ -38,3 +38,12 @@ def test_bench_runs_end_to_end(tmp_path):
     assert run["essays"] == 4 and run["refused"] == 0
     assert [s["name"] for s in run["cold"]["steps"]][0] == "clean" and run["cold"]["tree_rss_mb"] > 0
     assert run["site"]["pages"] >= 4 and run["bare"]["site"]["pages"] >= 4
+    assert run["run"]["commit"] and len(run["load"]) == 2
+
+    # --rewrite measures nothing: the same tables again, with the notes as edited since
+    results.write_text(text.replace("1. kept by hand", "1. edited by hand"), encoding="utf-8")
+    subprocess.run([sys.executable, "-m", "bench", "--rewrite", "--work", str(tmp_path / "work"), "--results", str(results)],
+                   cwd=REPO, check=True, capture_output=True, timeout=60)
+    again = results.read_text(encoding="utf-8")
+    assert "1. edited by hand" in again and "1. kept by hand" not in again
+    assert again.split("<!-- notes -->")[0] == text.split("<!-- notes -->")[0]
