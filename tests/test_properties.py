@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from damage import FOOTERS, TITLE, body_text, damage
 from handbook.clean import clean_text
@@ -39,6 +39,15 @@ def test_never_crashes_on_arbitrary_text(text):
 
 @PROFILE
 @given(scrapes)
+# found by this test: footers glued behind a lost line break or a sentence's end, a related list
+# glued onto a line, a numbering level first seen in a split paragraph
+@example("窗口窗口窗口窗口AT&T16:50:22窗口 更新时间:2014-08-3016:50:22http://a.cn/?x=1")
+@example("窗口\n窗口 浏览次数:http://a.cn/?x=1")
+@example("窗口\n一是;上一篇:;窗口")
+@example("窗口\r\n窗口 相关文章 窗口")
+@example("窗口<br/>窗口 相关文章\n窗口")
+@example("窗口\n相关文章&nbsp;窗口\n窗口")
+@example("窗口\r\n1.;（一）")
 def test_accepted_essays_are_faithful_and_cleaning_them_again_changes_nothing(raw):
     first = clean_text(raw.encode(), "x.txt", CONFIG)
     if first.essay is None:

@@ -83,10 +83,17 @@ def split_footer(essay: Essay, furniture: Furniture) -> Essay:
         if not line or is_furniture(line, furniture):
             cut -= 1
             continue
-        list_start = _related_list_start(lines[:cut], furniture)
-        if list_start is None:
+        # A related list, its lines taken as the outline will split them: one glued onto a line
+        # (…正文。 相关文章 甲文) goes as if on lines of its own.
+        pieces = [(i, start, part) for i in range(cut) for start, part in _glued_parts(lines[i])]
+        found = _related_list_start([part for _, _, part in pieces], furniture)
+        if found is None:
             break
-        cut = list_start
+        i, start, _ = pieces[found]
+        if start:  # the list starts inside line i, whose beginning is body text
+            lines = lines[:i] + [lines[i][:start].rstrip(), lines[i][start:]] + lines[i + 1 :]
+            i += 1
+        cut = i
     lines, cut = _unglue_last_line(lines, cut, furniture)
     removed = [line for line in lines[cut:] if line.strip()]
     body = "\n".join(lines[:cut]).strip("\n")
@@ -104,17 +111,44 @@ _AFTER_SENTENCE = re.compile(r"(?<=[。！？；!?;])")
 
 
 def _unglue_last_line(lines: list[str], cut: int, furniture: Furniture) -> tuple[list[str], int]:
-    """Furniture glued to the body's last line (…心连心。 相关文章, …心连心。相关文章) goes too."""
+    """Furniture glued to the body's last line goes too, after a lost line break (…心连心。 相关文章)
+    or a sentence's end (…心连心。相关文章): the line is cut at the first such place from which the
+    rest of it is furniture as a whole, as it would be on a line of its own
+    (更新时间:… takes the rest of its line, http://a.cn/?x=1 included), so that cleaning the cleaned
+    text again cuts nothing more.
+
+    >>> from handbook.config import load
+    >>> f = Furniture.from_config(load()["cleaner"]["footer"])
+    >>> _unglue_last_line(["甲", "正文。相关文章 浏览次数:http://a.cn/?x=1"], 2, f)
+    (['甲', '正文。', '相关文章', '浏览次数:http://a.cn/?x=1'], 2)
+    >>> _unglue_last_line(["一是；上一篇：；窗口"], 1, f)
+    (['一是；', '上一篇：；窗口'], 1)
+    """
     if cut == 0:
         return lines, cut
-    parts = [piece for part in split_glued(lines[cut - 1]) for piece in _AFTER_SENTENCE.split(part) if piece]
-    keep = len(parts)
-    while keep > 1 and is_furniture(parts[keep - 1], furniture):
-        keep -= 1
-    if keep == len(parts):
-        return lines, cut
-    body_end = lines[cut - 1].index(parts[keep], sum(map(len, parts[:keep])))
-    return lines[: cut - 1] + [lines[cut - 1][:body_end].rstrip()] + parts[keep:] + lines[cut:], cut
+    line = lines[cut - 1]
+    starts = [start for start, _ in _glued_parts(line)]
+    sentences = [m.start() for m in _AFTER_SENTENCE.finditer(line) if 0 < m.start() < len(line)]
+    for start in sorted(set(starts[1:] + sentences)):
+        if is_furniture(line[start:], furniture):
+            ends = [p for p in starts if p > start] + [len(line)]
+            removed = [line[a:b].strip() for a, b in zip([start, *ends], ends)]
+            return lines[: cut - 1] + [line[:start].rstrip()] + [r for r in removed if r] + lines[cut:], cut
+    return lines, cut
+
+
+def _glued_parts(line: str) -> list[tuple[int, str]]:
+    """``split_glued(line)``, each part with where it starts in ``line``.
+
+    >>> _glued_parts("甲文。 相关文章 乙文")
+    [(0, '甲文。'), (4, '相关文章'), (9, '乙文')]
+    """
+    found, at = [], 0
+    for part in split_glued(line):
+        at = line.index(part, at)
+        found.append((at, part))
+        at += len(part)
+    return found
 
 
 def _related_list_start(lines: list[str], furniture: Furniture) -> int | None:

@@ -233,8 +233,10 @@ def outline(essay: Essay, rules: OutlineRules) -> Essay:
     [('p', 0, '引言。'), ('h', 2, '一是要增强服务意识。'), ('p', 0, '胡总书记指出。'), ('h', 2, '二是增强法律意识。')]
     """
     parts = paragraphs(essay.text)
-    levels = _Levels({kind for part in parts if (kind := marker_kind(part))})
-    blocks: list[Block] = []
+    # First the pieces (heading or paragraph), then the levels: the kinds a level depends on are
+    # those of the pieces, some of which appear only as a paragraph is split, so that cleaning the
+    # output again, where each piece is a line of its own, gives the same levels.
+    pieces: list[tuple[str, str | None, int | None]] = []  # text, heading kind (None: a paragraph), editor's level
     i = 0
     while i < len(parts):
         paragraph, heading, kind = parts[i], "", marker_kind(parts[i])
@@ -248,7 +250,7 @@ def outline(essay: Essay, rules: OutlineRules) -> Essay:
             heading, kind = paragraph, _BARE
         level = rules.overrides.get(heading) if heading else 0
         if heading and level != 0:
-            blocks.append(Block("heading", heading, level or levels.level(kind)))
+            pieces.append((heading, kind, level))
             rest = paragraph[len(heading) :].strip()
             if rest:
                 # What follows a lead sentence is a paragraph of its own, read like any other, so
@@ -256,8 +258,10 @@ def outline(essay: Essay, rules: OutlineRules) -> Essay:
                 parts[i] = rest
                 continue
         else:
-            blocks.append(Block("paragraph", paragraph))
+            pieces.append((paragraph, None, None))
         i += 1
-    essay.blocks = blocks
+    levels = _Levels({marked for text, _, _ in pieces if (marked := marker_kind(text))})
+    essay.blocks = [Block("heading", text, level or levels.level(kind)) if kind else Block("paragraph", text)
+                    for text, kind, level in pieces]
     essay.text = ""
     return essay
