@@ -40,7 +40,8 @@ def test_never_crashes_on_arbitrary_text(text):
 @PROFILE
 @given(scrapes)
 # found by this test: footers glued behind a lost line break or a sentence's end, a related list
-# glued onto a line, a numbering level first seen in a split paragraph
+# glued onto a line, a numbering level first seen in a split paragraph, a lost line break after an
+# ASCII ? that typography makes full width
 @example("窗口窗口窗口窗口AT&T16:50:22窗口 更新时间:2014-08-3016:50:22http://a.cn/?x=1")
 @example("窗口\n窗口 浏览次数:http://a.cn/?x=1")
 @example("窗口\n一是;上一篇:;窗口")
@@ -48,6 +49,8 @@ def test_never_crashes_on_arbitrary_text(text):
 @example("窗口<br/>窗口 相关文章\n窗口")
 @example("窗口\n相关文章&nbsp;窗口\n窗口")
 @example("窗口\r\n1.;（一）")
+@example("窗口\n一是;相关文章 窗口")
+@example("窗口窗口窗口窗口AT&T16:50:22http://a.cn/?x=1網友評論?&nbsp;窗口http://a.cn/?x=1窗口 窗口")
 def test_accepted_essays_are_faithful_and_cleaning_them_again_changes_nothing(raw):
     first = clean_text(raw.encode(), "x.txt", CONFIG)
     if first.essay is None:

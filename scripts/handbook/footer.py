@@ -83,9 +83,9 @@ def split_footer(essay: Essay, furniture: Furniture) -> Essay:
         if not line or is_furniture(line, furniture):
             cut -= 1
             continue
-        # A related list, its lines taken as the outline will split them: one glued onto a line
-        # (…正文。 相关文章 甲文) goes as if on lines of its own.
-        pieces = [(i, start, part) for i in range(cut) for start, part in _glued_parts(lines[i])]
+        # A related list, its lines taken as the outline may split them: one glued onto a line
+        # (…正文。 相关文章 甲文, 一是；相关文章 甲文) goes as if on lines of its own.
+        pieces = [(i, start, piece) for i in range(cut) for start, piece in _pieces(lines[i])]
         found = _related_list_start([part for _, _, part in pieces], furniture)
         if found is None:
             break
@@ -128,8 +128,7 @@ def _unglue_last_line(lines: list[str], cut: int, furniture: Furniture) -> tuple
         return lines, cut
     line = lines[cut - 1]
     starts = [start for start, _ in _glued_parts(line)]
-    sentences = [m.start() for m in _AFTER_SENTENCE.finditer(line) if 0 < m.start() < len(line)]
-    for start in sorted(set(starts[1:] + sentences)):
+    for start, _ in _pieces(line)[1:]:
         if is_furniture(line[start:], furniture):
             ends = [p for p in starts if p > start] + [len(line)]
             removed = [line[a:b].strip() for a, b in zip([start, *ends], ends)]
@@ -148,6 +147,23 @@ def _glued_parts(line: str) -> list[tuple[int, str]]:
         at = line.index(part, at)
         found.append((at, part))
         at += len(part)
+    return found
+
+
+def _pieces(line: str) -> list[tuple[int, str]]:
+    """The pieces the outline may make of ``line``: its parts between lost line breaks, split
+    again after each sentence's end (a numbered paragraph's lead sentence becomes a heading);
+    each with where it starts.
+
+    >>> _pieces("一是；相关文章 乙文")
+    [(0, '一是；'), (3, '相关文章'), (8, '乙文')]
+    """
+    found = []
+    for at, part in _glued_parts(line):
+        for piece in _AFTER_SENTENCE.split(part):
+            if piece:
+                found.append((at, piece))
+            at += len(piece)
     return found
 
 

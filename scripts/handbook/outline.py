@@ -90,11 +90,12 @@ _BARE = "bare"
 _SENTENCE_END = "。！？；…"
 # A space is a lost line break when it follows the end of a sentence or a Han character and
 # precedes a Han character or an opening mark — never after a pause (，、：), and before a digit
-# only after a sentence's end (so 共 1,200 人 stays whole). ASCII parentheses count: the footer
-# is cut before typography makes them full width.
+# only after a sentence's end (so 共 1,200 人 stays whole). ASCII parentheses and ? ! ; count:
+# the footer and the title are cut before typography makes them full width, and the outline
+# after, so both must split a line the same way.
 _GLUE = re.compile(
-    r"(?<=[\u4e00-\u9fff。！？；…”’》）】)])[ \u00a0\u3000]+(?=[\u4e00-\u9fff“‘《（【(\u2460-\u2473])"
-    r"|(?<=[。！？；…”’》）】)])[ \u00a0\u3000]+(?=[0-9\[])"  # after a sentence: 1. (1) open a new one
+    r"(?<=[\u4e00-\u9fff。！？；…”’》）】)?!;])[ \u00a0\u3000]+(?=[\u4e00-\u9fff“‘《（【(\u2460-\u2473])"
+    r"|(?<=[。！？；…”’》）】)?!;])[ \u00a0\u3000]+(?=[0-9\[])"  # after a sentence: 1. (1) open a new one
 )
 _LEAD_SENTENCE = re.compile(rf"[^{_SENTENCE_END}]*[{_SENTENCE_END}]+[”’」』）]*")
 
