@@ -343,7 +343,8 @@ def runs(results: list[dict], info: dict) -> str:
     loads = [f"{r['essays']:,}: {r['load'][0]:.1f} → {r['load'][1]:.1f}" for r in results if r.get("load")]
     busy = (f" Load average (1 min) before each size and (5 min) after it — 2 means both cores busy, the build's own "
             f"processes included: {'; '.join(loads)}." if loads else "")
-    return ("; ".join(parts)[0].upper() + "; ".join(parts)[1:] + "." + busy
+    when = "; ".join(parts)
+    return (when[:1].upper() + when[1:] + "." + busy
             + " Other work on the machine makes timings upper bounds; ratios are taken within one run.")
 
 

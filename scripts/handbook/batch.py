@@ -18,7 +18,7 @@ from tqdm import tqdm
 
 from .clean import Cleaned, clean_text
 from .config import CONFIG_NAME, load
-from .files import Manifest, assign_names, write_atomic
+from .files import Manifest, assign_names, files_below, write_atomic
 
 # Batches smaller than this are cleaned in this process: starting workers costs more.
 PARALLEL_MIN_INPUTS = 64
@@ -45,11 +45,8 @@ def expand(sources: list[str]) -> list[str]:
     inputs = []
     for source in sources:
         if os.path.isdir(source):
-            found = []
-            for parent, folders, names in os.walk(str(Path(source))):  # os.walk: thousands of seeds per `make`
-                folders[:] = [name for name in folders if not name.startswith(".")]
-                found += [os.path.join(parent, name) for name in names if not name.startswith(".")]
-            inputs += sorted(path for path in found if os.path.isfile(path))
+            below = files_below(str(Path(source)), skip=lambda name: name.startswith("."))
+            inputs += [path for path in below if os.path.isfile(path)]
         else:
             inputs.append(source)
     return inputs

@@ -29,6 +29,16 @@ def slugify(title: str) -> str:
     return slug[:SLUG_MAX_CHARS].rstrip("-_")
 
 
+def files_below(folder: str | Path, skip=lambda name: False) -> list[str]:
+    """The files below ``folder``, as sorted string paths; a file or folder whose name ``skip``
+    accepts is left out. os.walk and strings, not pathlib: thousands of files on every `make`."""
+    found = []
+    for parent, folders, names in os.walk(folder):
+        folders[:] = [name for name in folders if not skip(name)]
+        found += [os.path.join(parent, name) for name in names if not skip(name)]
+    return sorted(found)
+
+
 def write_atomic(path: Path, content: str | bytes) -> bool:
     """Write ``content`` (text as UTF-8) to ``path`` through a temporary file and a rename; skip
     it when the file already holds those bytes. Returns whether the file was written.
@@ -39,16 +49,7 @@ def write_atomic(path: Path, content: str | bytes) -> bool:
             return False
     except FileNotFoundError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp's 0600 would hide pages from a web server
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    _replace(path, lambda tmp: Path(tmp).write_bytes(data))
     return True
 
 
@@ -63,18 +64,28 @@ def copy_atomic(source: Path, target: Path) -> bool:
             return False
     except FileNotFoundError:
         pass
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+
+    def fill(tmp: str) -> None:
+        shutil.copyfile(source, tmp)
+        os.utime(tmp, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+    _replace(target, fill)
+    return True
+
+
+def _replace(path: Path, fill) -> None:
+    """Make ``path`` by ``fill``-ing a temporary file beside it, then renaming it over ``path``:
+    a reader sees the old file or the new one, never a part."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:
-        shutil.copyfile(source, tmp)
-        os.chmod(tmp, 0o666 & ~_UMASK)
-        os.utime(tmp, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-        os.replace(tmp, target)
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp's 0600 would hide pages from a web server
+        fill(tmp)
+        os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return True
 
 
 class Manifest:

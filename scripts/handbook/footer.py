@@ -83,13 +83,10 @@ def split_footer(essay: Essay, furniture: Furniture) -> Essay:
         if not line or is_furniture(line, furniture):
             cut -= 1
             continue
-        # A related list, its lines taken as the outline may split them: one glued onto a line
-        # (…正文。 相关文章 甲文, 一是；相关文章 甲文) goes as if on lines of its own.
-        pieces = [(i, start, piece) for i in range(cut) for start, piece in _pieces(lines[i])]
-        found = _related_list_start([part for _, _, part in pieces], furniture)
+        found = _related_list_start(lines[:cut], furniture)
         if found is None:
             break
-        i, start, _ = pieces[found]
+        i, start = found
         if start:  # the list starts inside line i, whose beginning is body text
             lines = lines[:i] + [lines[i][:start].rstrip(), lines[i][start:]] + lines[i + 1 :]
             i += 1
@@ -167,14 +164,25 @@ def _pieces(line: str) -> list[tuple[int, str]]:
     return found
 
 
-def _related_list_start(lines: list[str], furniture: Furniture) -> int | None:
-    """If ``lines`` end with a list mark (相关文章) and a list of short titles, where that list starts."""
-    for start in range(len(lines) - 1, -1, -1):
-        line = lines[start].strip()
-        if furniture.list_mark.fullmatch(line):
-            return start
-        if len(line) > _LIST_ITEM_MAX_CHARS or re.search(r"[。！？!?]$", line):
-            return None
+def _related_list_start(lines: list[str], furniture: Furniture) -> tuple[int, int] | None:
+    """If ``lines`` end with a list mark (相关文章) and a list of short titles, where that list
+    starts: (line, offset in it). The lines are taken as the outline may split them, so a list
+    glued onto a line (…正文。 相关文章 甲文, 一是；相关文章 甲文) counts as on lines of its own.
+    Only the lines the list could hold are split: the scan stops at the first long piece or
+    sentence's end, on every essay's last lines.
+
+    >>> from handbook.config import load
+    >>> f = Furniture.from_config(load()["cleaner"]["footer"])
+    >>> _related_list_start(["正文。", "相关文章", "甲文"], f), _related_list_start(["正文。 相关文章 甲文"], f)
+    ((1, 0), (0, 4))
+    """
+    for i in range(len(lines) - 1, -1, -1):
+        for start, piece in reversed(_pieces(lines[i])):
+            piece = piece.strip()
+            if furniture.list_mark.fullmatch(piece):
+                return i, start
+            if len(piece) > _LIST_ITEM_MAX_CHARS or re.search(r"[。！？!?]$", piece):
+                return None
     return None
 
 

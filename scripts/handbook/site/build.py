@@ -16,6 +16,7 @@ import shutil
 from pathlib import Path
 from typing import Any, Iterable
 
+from ..files import files_below
 from . import context
 
 log = logging.getLogger("handbook.site")
@@ -136,13 +137,8 @@ def _publish(staging: Path, target: Path, nested: Iterable[Path]) -> None:
 
 
 def _files(folder: Path) -> list[Path]:
-    """The files below ``folder`` (``__pycache__`` left out), in a fixed order. os.walk and string
-    paths, not pathlib: a stamp lists 10,000 pages on every `make`."""
-    found = []
-    for parent, folders, names in os.walk(folder):
-        folders[:] = [name for name in folders if name != "__pycache__"]
-        found += [os.path.join(parent, name) for name in names]
-    return [Path(path) for path in sorted(found)]
+    """The files below ``folder`` (``__pycache__`` left out), in a fixed order."""
+    return [Path(path) for path in files_below(folder, skip=lambda name: name == "__pycache__")]
 
 
 def _stamp(config: dict[str, Any], edition: str) -> str:

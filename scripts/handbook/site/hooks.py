@@ -163,8 +163,6 @@ def _url_of(src_uri: str, config) -> str:
     return stem + "/" if config.use_directory_urls else stem + ".html"
 
 
-
-
 def on_post_page(output: str, page, config) -> str:
     """The sidebars (navigation and table of contents) without the theme's indentation: with
     nested chapter groups that whitespace was over half a page's bytes and grew with depth.
