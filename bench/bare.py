@@ -3,8 +3,9 @@
 Same Material theme, ``overrides/``, features and Markdown extensions as ``mkdocs.yml``, the same
 navigation (written out statically, as the hook would generate it), the same listing pages (one
 per chapter and one per group of a large chapter) and home-page catalogue (written as files, by
-the same ``handbook.site.nav`` functions the hook calls) — but no hook and no search index: what
-MkDocs alone costs for this content.
+the same ``handbook.site.nav`` functions the hook calls) — but no hook and no search index, and
+Material's own ``partials/nav-item.html`` (ours renders repeated navigation items once, through
+the hook): what MkDocs alone costs for this content.
 """
 
 from __future__ import annotations
@@ -45,7 +46,9 @@ def prepare(project: Path, bare: Path) -> Path:
     text = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
     text = re.sub(r"^(hooks|watch):\n(?:[ \t]+-.*\n)+", "", text, flags=re.M)
     text = re.sub(r"^extra:\n(?:[ \t]+.*\n?)+", "", text, flags=re.M)  # written below, with what the hook adds
-    text = re.sub(r"^(\s*custom_dir:).*$", rf"\1 {REPO / 'overrides'}", text, flags=re.M)
+    overrides = bare / "overrides"
+    shutil.copytree(REPO / "overrides", overrides, ignore=lambda folder, names: ["nav-item.html"] if folder.endswith("partials") else [])
+    text = re.sub(r"^(\s*custom_dir:).*$", rf"\1 {overrides}", text, flags=re.M)
     text = re.sub(r"^strict:.*$", "strict: false", text, flags=re.M)
     text = re.sub(r"^site_name:.*$", f"site_name: {hb['title']}", text, flags=re.M)
     nav = site_nav.nav_config(sections, labels["home"], fanout, labels)

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 
-from browser import make_project, write_essay
+from browser import REPO, make_project, write_essay
 from handbook.site import nav as site_nav
 from handbook.site import search
 from handbook.site.text import md_text
@@ -87,6 +88,52 @@ def test_nav_html_stays_flat_as_the_corpus_grows(tmp_path):
         page = (root / "site" / "essays" / "e0000" / "index.html").read_text(encoding="utf-8")
         sizes[count] = len(page.encode())
     assert sizes[150] < sizes[12] * 1.25, sizes
+
+
+MATERIAL_TEMPLATES = Path(__import__("material").__file__).parent / "templates"
+
+
+def test_nav_item_override_is_materials_but_for_the_once_block():
+    """overrides/partials/nav-item.html is Material's own, with one child's render wrapped in
+    ``handbook_once``: an upgrade of Material that changes the template fails here, not silently."""
+    ours = (REPO / "overrides" / "partials" / "nav-item.html").read_text(encoding="utf-8")
+    theirs = (MATERIAL_TEMPLATES / "partials" / "nav-item.html").read_text(encoding="utf-8")
+    body = lambda text: text.split("-#}\n", 1)[1]  # noqa: E731 - the leading comment differs
+    unwrapped = re.sub(r"\n *\{%- (?:call handbook_once\([^)]*\)|endcall) %\}", "", body(ours))
+    assert unwrapped == body(theirs)
+    assert body(ours).count("handbook_once") == 1
+
+
+def test_navigation_rendered_once_per_item_is_byte_identical_to_materials(tmp_path):
+    """A site of nested groups in three chapters, built with the override and with Material's own
+    nav-item.html: every page the same, byte for byte (fan-out 4: pruned groups, groups in groups,
+    chapter pages and essays in several folders)."""
+    from handbook import site
+
+    root = tmp_path / "project"
+    config = make_project(root, samples={}, seeds=False)
+    config["site"] = {"nav_fanout": 4}
+    for n in range(60):
+        topic = ("户籍", "交警", "综合")[n % 3]
+        write_essay(root / "docs" / "essays", f"e{n:03d}", {"title": f"{topic}工作第{n}篇", "source": f"{n:03d}.txt"},
+                    f"# {topic}工作第{n}篇\n\n{topic}{topic}{topic}窗口的工作。\n")
+    site.build(config, "zh-Hans")
+    ours = {p.relative_to(root / "site"): p.read_bytes() for p in (root / "site").rglob("*.html")}
+
+    overrides = tmp_path / "overrides"
+    shutil.copytree(REPO / "overrides", overrides)
+    (overrides / "partials" / "nav-item.html").unlink()
+    text = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
+    text = re.sub(r"^(\s*custom_dir:).*$", rf"\1 {overrides}", text, flags=re.M)
+    text = text.replace("- scripts/handbook/site/hooks.py", f"- {REPO / 'scripts/handbook/site/hooks.py'}")
+    text = re.sub(r"^watch:\n(?:[ \t]+-.*\n)+", "", text, flags=re.M)  # the repo's folders
+    (root / "mkdocs.yml").write_text(text, encoding="utf-8")  # a project's own mkdocs.yml wins
+    assert site.build(config, "zh-Hans") == [root / "site"]
+    theirs = {p.relative_to(root / "site"): p.read_bytes() for p in (root / "site").rglob("*.html")}
+    assert len(ours) > 80 and ours.keys() == theirs.keys()
+    assert [page for page in ours if ours[page] != theirs[page]] == []
+    essay = ours[Path("essays/e000/index.html")].decode()
+    assert essay.count("md-nav__item--pruned") >= 3 and essay.count('md-nav__item--active md-nav__item--nested') >= 2  # a group in a group
 
 
 def test_grouped_nav_never_lists_more_than_fanout():

@@ -3,6 +3,8 @@
 * on_config: reads handbook.yml and the catalogue, sets the site's name and the navigation.
 * on_files: adds the generated listing pages: one per chapter and one per group of a large
   chapter (``handbook.site.nav``).
+* on_env: gives the templates ``handbook_once``, which renders the navigation's repeated items
+  once per build (``overrides/partials/nav-item.html``).
 * on_page_markdown: escapes titles, adds the home page's title and catalogue (every essay, or the
   chapters only above ``site.home_catalogue_max_essays``), and an essay's date, source and chapter
   under its title.
@@ -15,11 +17,14 @@ imported the ordinary (absolute) way.
 
 from __future__ import annotations
 
+import bisect
 import logging
 import os
+import posixpath
 from pathlib import Path
 from typing import Any
 
+from jinja2 import pass_context
 from markupsafe import Markup, escape
 from mkdocs.structure.files import File, Files
 from mkdocs.utils import get_relative_url
@@ -97,6 +102,68 @@ def on_files(files: Files, config) -> Files:
         if files.get_file_from_path(src_uri) is None:  # a hand-written page of that name wins
             files.append(File.generated(config, src_uri, content=listing.markdown))
     return files
+
+
+def on_env(env, config, files):
+    renderings: dict[tuple, Markup] = {}
+    folders: dict[int, tuple[Any, list[str]]] = {}
+
+    def folders_of(item) -> list[str]:
+        """The sorted folders of the pages ``item`` links to: itself, or every page under it."""
+        if id(item) not in folders:
+            if item.children is None:
+                found = [_folder(str(item.url))] if getattr(item, "url", None) is not None else []
+            else:
+                found = sorted(folder for child in item.children for folder in folders_of(child))
+            folders[id(item)] = (item, found)  # the item is kept so that its id is not reused
+        return folders[id(item)][1]
+
+    @pass_context
+    def handbook_once(context, item, *args, caller) -> Markup:
+        """``caller()``: the markup of ``item`` with ``args`` as rendered on an earlier page whose
+        links to it read the same, else rendered now; the current page's path is always rendered.
+
+        A link from folder ``P/a`` to a page outside it reads the same from any sibling folder
+        ``P/b``, so pages share a rendering by their parent folder when none of the item's pages
+        is in their own folder, else by their own folder."""
+        page = context["page"]
+        if page is None or item.active:  # 404.html links from the site's root
+            return caller()
+        here = _folder(page.url)
+        inside = _holds(folders_of(item), here)
+        key = (id(item), args, "own" if inside else "parent", here if inside else posixpath.dirname(here))
+        if key not in renderings:
+            renderings[key] = caller()
+        return renderings[key]
+
+    env.globals["handbook_once"] = handbook_once
+    return env
+
+
+def _folder(url: str) -> str:
+    """The folder a link is made relative to, as ``mkdocs.utils.get_relative_url`` takes it: the
+    URL less a file name, without slashes at the ends.
+
+    >>> _folder("essays/a/"), _folder("essays/a.html"), _folder("")
+    ('essays/a', 'essays', '')
+    """
+    head, tail = posixpath.split(url)
+    return (head if "." in tail else url).strip("/")
+
+
+def _holds(folders: list[str], folder: str) -> bool:
+    """Whether any of the sorted ``folders`` is ``folder`` or inside it.
+
+    >>> _holds(["a", "a-b", "b/c"], "b"), _holds(["a-b", "b"], "a"), _holds(["x"], "")
+    (True, False, True)
+    """
+    if not folder:
+        return bool(folders)
+    i = bisect.bisect_left(folders, folder)
+    if i < len(folders) and folders[i] == folder:
+        return True
+    j = bisect.bisect_left(folders, folder + "/")
+    return j < len(folders) and folders[j].startswith(folder + "/")
 
 
 def _downloads(booklet: dict[str, Any], labels: dict[str, str]) -> str:
