@@ -9,6 +9,7 @@ Built from a few short sample essays with ``volume_max_essays: 2`` so the tests 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -97,6 +98,27 @@ def test_plan_splits_at_chapter_boundaries_and_big_chapters_in_parts():
         assert all(sum(end - first for _, first, end in volume) <= limit for volume in plan)
         flat = [(chapter, n) for volume in plan for chapter, first, end in volume for n in range(first, end)]
         assert flat == [(chapter, n) for chapter, size in enumerate(sizes) for n in range(size)]
+
+
+def _square_or_fail(task):
+    if task["n"] == 3:
+        os._exit(9)  # as if killed for memory
+    if task["n"] == 4:
+        raise ValueError("bad volume")
+    return {"square": task["n"] ** 2, "pid": os.getpid()}
+
+
+def test_volumes_are_typeset_in_processes_of_their_own_answers_in_order():
+    from handbook.booklet import BookletError, _forked
+
+    tasks = [{"n": n, "pdf": f"/x/v{n}.pdf"} for n in range(3)]
+    answers = list(_forked(_square_or_fail, tasks, 2))
+    assert [a["square"] for a in answers] == [0, 1, 4]
+    assert len({a["pid"] for a in answers} | {os.getpid()}) == 4  # a fresh process per volume
+    with pytest.raises(BookletError, match=r"v3\.pdf ended without a result \(exit status 9"):
+        list(_forked(_square_or_fail, [{"n": 1, "pdf": "v1.pdf"}, {"n": 3, "pdf": "/x/v3.pdf"}], 2))
+    with pytest.raises(ValueError, match="bad volume"):
+        list(_forked(_square_or_fail, [{"n": 4, "pdf": "v4.pdf"}, {"n": 1, "pdf": "v1.pdf"}], 1))
 
 
 def test_several_volumes_with_numbered_names(volumes):
