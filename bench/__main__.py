@@ -379,7 +379,7 @@ def write_results(path: Path, results: list[dict], info: dict, notes: str = "") 
         "and cleaning / site build compares the clean step's wall time with that of the sites; the floor is a bare `mkdocs build` "
         "of the same Markdown with the same theme, overrides, extensions and navigation but no hook and no search index, "
         "and Material's own `partials/nav-item.html` (ours renders each repeated navigation item once, through the hook; "
-        "runs before 2026-11-23 18:40 had no such override) (`bench/bare.py`); then a second `make` with nothing changed (`scripts/system-deps.sh build` and `handbook build`, "
+        "runs before 2026-11-23 18:30 had no such override) (`bench/bare.py`); then a second `make` with nothing changed (`scripts/system-deps.sh build` and `handbook build`, "
         "what `make` runs once its virtual environment is up to date); then a first search in Chromium on the "
         "site served from 127.0.0.1 without compression (`bench/search.py`: all bytes fetched from focusing the search "
         f"box until the result count shows, fresh browser context, the home page loaded (network idle); latency "
