@@ -62,7 +62,7 @@ def common_han_share(text: str) -> float:
     han = HAN.findall(text)
     if not han:
         return 0.0
-    return sum(c in _COMMON_HAN for c in han) / len(han)
+    return sum(map(_COMMON_HAN.__contains__, han)) / len(han)
 
 
 def _double_byte_characters(encoding: str, leads: range, trails: list[int]) -> frozenset[str]:

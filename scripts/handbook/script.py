@@ -40,7 +40,7 @@ def traditional_share(text: str) -> float:
     simplified = convert(han, "t2s")
     if simplified == han:
         return 0.0
-    return sum(a != b for a, b in zip(han, simplified)) / len(han)
+    return sum(map(str.__ne__, han, simplified)) / len(han)
 
 
 def variants(words: list[str]) -> list[str]:
