@@ -261,14 +261,14 @@ def _forked(function: Callable[[dict[str, Any]], Any], tasks: list[dict[str, Any
                 for reader in wait(list(running)):
                     index, process = running.pop(reader)
                     try:
-                        answers[index] = reader.recv()
+                        answer = reader.recv()  # before joining: a child blocks until its answer is read
                     except EOFError:
-                        process.join()
-                        answers[index] = (False, BookletError(
-                            f"the process typesetting {Path(tasks[index]['pdf']).name} ended without a result "
-                            f"(exit status {process.exitcode}; out of memory?)"))
+                        answer = None
                     process.join()
                     reader.close()
+                    answers[index] = answer or (False, BookletError(
+                        f"the process typesetting {Path(tasks[index]['pdf']).name} ended without a result "
+                        f"(exit status {process.exitcode}; out of memory?)"))
             ok, value = answers.pop(number)
             if not ok:
                 raise value
