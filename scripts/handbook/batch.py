@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 
-
 from .clean import Cleaned, clean_text
 from .config import CONFIG_NAME, load
 from .files import Manifest, assign_names, files_below, write_atomic

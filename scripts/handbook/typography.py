@@ -57,7 +57,7 @@ def restore_full_width_punctuation(text: str) -> str:
 
 def _convert_once(text: str) -> str:
     if not _ASCII_MARK.search(text):  # most titles, and text already converted
-        return _SPACE_AROUND_PAUSE.sub(lambda m: m.group(1) or m.group(2), text)
+        return _tighten_pauses(text)
     chars = list(text)
     protected = _protected_spans(text)
     for open_, close in _paren_pairs(text):
@@ -70,7 +70,7 @@ def _convert_once(text: str) -> str:
         i = match.start()
         if not _inside(i, protected) and _belongs_to_chinese(text, i):
             chars[i] = FULL_WIDTH[match.group()]
-    return _SPACE_AROUND_PAUSE.sub(lambda m: m.group(1) or m.group(2), "".join(chars))
+    return _tighten_pauses("".join(chars))
 
 
 _PAUSES = re.compile("[,:;!?]")
@@ -96,6 +96,15 @@ def _inside(i: int, spans: list[tuple[int, int]]) -> bool:
 # A pause mark (，：；) carries its own space; one typed beside it is the ASCII habit. Spaces around
 # （）！？ may be lost line breaks, which the outline stage needs to see.
 _SPACE_AROUND_PAUSE = re.compile(r"[ \t]*([，：；])[ \t]*|[ \t]+([！？])")
+
+
+def _tighten_pauses(text: str) -> str:
+    """Without the spaces typed around ，：； and before ！？.
+
+    >>> _tighten_pauses("甲 ， 乙 ！")
+    '甲，乙！'
+    """
+    return _SPACE_AROUND_PAUSE.sub(lambda m: m.group(1) or m.group(2), text)
 
 
 def _belongs_to_chinese(text: str, i: int) -> bool:

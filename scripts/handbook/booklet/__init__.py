@@ -239,7 +239,8 @@ def _forked(function: Callable[[dict[str, Any]], Any], tasks: list[dict[str, Any
     """``function(task)`` for each volume's task, in order, ``jobs`` at a time, each in a process forked for
     it: its memory (a volume's layout) goes back to the system when it ends, it imports nothing
     again (a spawned process spent 0.4 s on imports), and its CPU time counts as this process's
-    children's. concurrent.futures cannot do this: it does not fork a process per task. Typst
+    children's. concurrent.futures does not fork a process per task, and multiprocessing.Pool
+    waits forever when one is killed. Typst
     never runs in this process, so no thread of its pool is lost in a fork (the child would wait
     for it forever). A process that ends without an answer (killed for memory) raises BookletError."""
     import multiprocessing
