@@ -39,7 +39,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
-from pypdf import PdfReader
+import pikepdf
 
 from ..files import copy_atomic, write_atomic
 from .data import NO_DATE, PAPERS, Edition, booklet_options, build_date, editions, export, plan_volumes, volume_names
@@ -311,11 +311,11 @@ def _typeset(task: dict[str, Any]) -> dict[str, Any]:
             f"{fonts[0]}: the booklet needs Noto Serif CJK and Noto Sans CJK "
             "(Debian: fonts-noto-cjk; `scripts/system-deps.sh build` installs it)")
     write_atomic(Path(task["pdf"]), pdf_bytes)
-    reader = PdfReader(io.BytesIO(pdf_bytes))
-    fallbacks = sorted(name for name in fonts_used(reader) if not name.startswith(("NotoSerifCJK", "NotoSansCJK")))
+    pdf = pikepdf.open(io.BytesIO(pdf_bytes))
+    fallbacks = sorted(name for name in fonts_used(pdf) if not name.startswith(("NotoSerifCJK", "NotoSansCJK")))
     if task["imposed"]:
-        impose(reader, Path(task["imposed"]), title=task["title"], date=day, sheet_size=SHEETS.get(task["paper"]))
-    return {"pages": len(reader.pages), "warnings": messages, "fallbacks": fallbacks,
+        impose(pdf, Path(task["imposed"]), title=task["title"], date=day, sheet_size=SHEETS.get(task["paper"]))
+    return {"pages": len(pdf.pages), "warnings": messages, "fallbacks": fallbacks,
             "seconds": time.perf_counter() - started}
 
 
@@ -443,13 +443,12 @@ def main(argv: Sequence[str] | None = None, config: dict[str, Any] | None = None
     return 0
 
 
-def fonts_used(reader: PdfReader) -> set[str]:
+def fonts_used(pdf: pikepdf.Pdf) -> set[str]:
     """The fonts a PDF's pages use, without their subset prefix (``NotoSerifCJKsc-Regular``)."""
     names = set()
-    for page in reader.pages:
-        resources = page.get("/Resources") or {}
-        for font in (resources.get("/Font") or {}).values():
-            names.add(str(font.get_object().get("/BaseFont", "")).lstrip("/").split("+", 1)[-1])
+    for page in pdf.pages:
+        for font in page.resources.get("/Font", {}).values():
+            names.add(str(font.get("/BaseFont", "")).lstrip("/").split("+", 1)[-1])
     return names
 
 

@@ -3,8 +3,9 @@
 For a booklet of n pages (padded with blanks to a multiple of 4), sheet side 2k carries pages
 n-2k | 2k+1 and side 2k+1 carries 2k+2 | n-2k-1. Printed duplex (flip on the short edge), the stack
 folded in the middle and stapled reads 1, 2, 3 … n. A5 pages go on A4 sheets, A4 pages on A3.
-Each page becomes a form XObject drawn on its sheet: text stays text, fonts stay fonts, and no
-content stream is parsed (pypdf's ``merge_transformed_page`` parses them all, 0.1 s a page).
+Each page becomes a form XObject drawn on its sheet: text stays text, fonts stay fonts, and every
+stream keeps its compressed bytes. pikepdf (qpdf) does the PDF work: pypdf, in pure Python, took
+twice as long to impose and five times as long to read the booklet back.
 """
 
 from __future__ import annotations
@@ -12,11 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import io
 from pathlib import Path
-from typing import Any
 
-from pypdf import PdfReader, PdfWriter
-from pypdf.generic import (ArrayObject, DictionaryObject, EncodedStreamObject, FloatObject, NameObject, StreamObject,
-                           TextStringObject)
+import pikepdf
+from pikepdf import Array, Dictionary, Name, Pdf
 
 from ..files import write_atomic
 
@@ -44,79 +43,61 @@ def spreads(page_count: int) -> list[tuple[int | None, int | None]]:
 SHEETS = {"A5": (841.89, 595.276), "A4": (1190.55, 841.89)}
 
 
-def impose(source: Path | PdfReader, output: Path, title: str | None = None, date: dt.date | None = None,
+def impose(source: Path | Pdf, output: Path, title: str | None = None, date: dt.date | None = None,
            sheet_size: tuple[float, float] | None = None) -> int:
     """Write ``output``, the imposed print file of ``source``; return the number of sheet sides.
 
     ``sheet_size`` (points, landscape) defaults to exactly two pages side by side. Each page sits
     against the sheet's vertical centre line, the fold.
     """
-    reader = source if isinstance(source, PdfReader) else PdfReader(str(source))
-    width = float(reader.pages[0].mediabox.width)
-    height = float(reader.pages[0].mediabox.height)
+    pdf = source if isinstance(source, Pdf) else Pdf.open(source)
+    _, _, width, height = (float(v) for v in pdf.pages[0].mediabox)
     sheet_w, sheet_h = sheet_size or (2 * width, height)
     if sheet_w < 2 * width - 0.5 or sheet_h < height - 0.5:
         raise ValueError(f"two {width:.0f} × {height:.0f} pt pages do not fit a {sheet_w:.0f} × {sheet_h:.0f} pt sheet")
-    writer = PdfWriter()
-    forms: dict[int, Any] = {}
-    sides = spreads(len(reader.pages))
+    out = Pdf.new()
+    forms: dict[int, pikepdf.Object] = {}
+    sides = spreads(len(pdf.pages))
     for left, right in sides:
-        sheet = writer.add_blank_page(width=sheet_w, height=sheet_h)
-        names, ops = DictionaryObject(), []
+        names, ops = Dictionary(), []
         for x, index in ((sheet_w / 2 - width, left), (sheet_w / 2, right)):
             if index is None:
                 continue
             if index not in forms:
-                forms[index] = _form(writer, reader.pages[index])
-            name = f"/P{index + 1}"
-            names[NameObject(name)] = forms[index]
-            ops.append(f"q 1 0 0 1 {x:.4f} {(sheet_h - height) / 2:.4f} cm {name} Do Q")
-        sheet[NameObject("/Resources")] = DictionaryObject({NameObject("/XObject"): names})
-        content = StreamObject()
-        content.set_data("\n".join(ops).encode("ascii"))
-        sheet[NameObject("/Contents")] = writer._add_object(content)
-    info = {"/Producer": "handbook booklet imposition (pypdf)"}
+                forms[index] = _form(out, pdf.pages[index])
+            names[f"/P{index + 1}"] = forms[index]
+            ops.append(f"q 1 0 0 1 {x:.4f} {(sheet_h - height) / 2:.4f} cm /P{index + 1} Do Q")
+        out.pages.append(pikepdf.Page(Dictionary(
+            Type=Name.Page, MediaBox=Array([0, 0, sheet_w, sheet_h]), Resources=Dictionary(XObject=names),
+            Contents=out.make_stream("\n".join(ops).encode("ascii")))))
+    out.docinfo[Name.Producer] = f"handbook booklet imposition (pikepdf {pikepdf.__version__})"
     if title:
-        info["/Title"] = title
+        out.docinfo[Name.Title] = title
     if date:
-        stamp = date.strftime("D:%Y%m%d000000Z")
-        info["/CreationDate"] = info["/ModDate"] = stamp
-    writer.add_metadata(info)
-    lang = reader.trailer["/Root"].get("/Lang")
-    if lang:
-        writer.root_object[NameObject("/Lang")] = TextStringObject(str(lang))
+        out.docinfo[Name.CreationDate] = out.docinfo[Name.ModDate] = date.strftime("D:%Y%m%d000000Z")
+    if "/Lang" in pdf.Root:
+        out.Root.Lang = pdf.Root.Lang
     buffer = io.BytesIO()
-    writer.write(buffer)
+    # Streams are copied as they are compressed (no decoding); the file's ID is derived from its
+    # contents, so the same pages give the same bytes.
+    out.save(buffer, stream_decode_level=pikepdf.StreamDecodeLevel.none, object_stream_mode=pikepdf.ObjectStreamMode.generate,
+             deterministic_id=True)
     write_atomic(output, buffer.getvalue())
     return len(sides)
 
 
-def _form(writer: PdfWriter, page: Any) -> Any:
-    """``page`` of the source as a form XObject in ``writer``; returns its indirect reference.
-
-    A page of one content stream (Typst writes one) keeps its compressed bytes as they are:
-    decompressing and compressing them again was a third of the imposition's time.
-    """
-    contents = page.get("/Contents")
-    streams = [] if contents is None else contents.get_object()
-    if not isinstance(streams, list):
-        streams = [streams]
-    streams = [stream.get_object() for stream in streams]
-    if len(streams) == 1 and isinstance(streams[0], EncodedStreamObject):
-        form = EncodedStreamObject()
-        form._data = streams[0]._data
-        for key in ("/Filter", "/DecodeParms"):
-            if key in streams[0]:
-                form[NameObject(key)] = streams[0][key].clone(writer)
+def _form(out: Pdf, page: pikepdf.Page) -> pikepdf.Object:
+    """``page`` of the source as a form XObject in ``out``: its content stream (copied compressed,
+    as it is, when there is one: Typst writes one) and its resources (objects shared between
+    pages, such as fonts, are copied once)."""
+    contents = page.obj.get("/Contents")
+    if isinstance(contents, pikepdf.Stream):
+        form = out.copy_foreign(contents)
     else:
-        form = StreamObject()
-        form.set_data(b"\n".join(stream.get_data() for stream in streams))
-        form = form.flate_encode()
-    box = page.mediabox
-    form.update({
-        NameObject("/Type"): NameObject("/XObject"),
-        NameObject("/Subtype"): NameObject("/Form"),
-        NameObject("/BBox"): ArrayObject(FloatObject(v) for v in (box.left, box.bottom, box.right, box.top)),
-        NameObject("/Resources"): (page.get_inherited("/Resources", None) or DictionaryObject()).clone(writer),
-    })
-    return writer._add_object(form)
+        streams = list(contents) if isinstance(contents, Array) else []
+        form = out.make_stream(b"\n".join(stream.read_bytes() for stream in streams))
+    form.Type, form.Subtype = Name.XObject, Name.Form
+    form.BBox = Array([float(v) for v in page.mediabox])
+    resources = page.obj.get("/Resources") or Dictionary()
+    form.Resources = out.copy_foreign(resources if resources.is_indirect else page.obj.owner.make_indirect(resources))
+    return form
