@@ -120,20 +120,50 @@ def test_navigation_rendered_once_per_item_is_byte_identical_to_materials(tmp_pa
     site.build(config, "zh-Hans")
     ours = {p.relative_to(root / "site"): p.read_bytes() for p in (root / "site").rglob("*.html")}
 
-    overrides = tmp_path / "overrides"
-    shutil.copytree(REPO / "overrides", overrides)
+    overrides = own_overrides(root, tmp_path / "overrides")
     (overrides / "partials" / "nav-item.html").unlink()
-    text = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
-    text = re.sub(r"^(\s*custom_dir:).*$", rf"\1 {overrides}", text, flags=re.M)
-    text = text.replace("- scripts/handbook/site/hooks.py", f"- {REPO / 'scripts/handbook/site/hooks.py'}")
-    text = re.sub(r"^watch:\n(?:[ \t]+-.*\n)+", "", text, flags=re.M)  # the repo's folders
-    (root / "mkdocs.yml").write_text(text, encoding="utf-8")  # a project's own mkdocs.yml wins
     assert site.build(config, "zh-Hans") == [root / "site"]
     theirs = {p.relative_to(root / "site"): p.read_bytes() for p in (root / "site").rglob("*.html")}
     assert len(ours) > 80 and ours.keys() == theirs.keys()
     assert [page for page in ours if ours[page] != theirs[page]] == []
     essay = ours[Path("essays/e000/index.html")].decode()
     assert essay.count("md-nav__item--pruned") >= 3 and essay.count('md-nav__item--active md-nav__item--nested') >= 2  # a group in a group
+
+
+def own_overrides(root: Path, overrides: Path) -> Path:
+    """A copy of the repository's overrides in ``overrides``, used by a mkdocs.yml of the project's own."""
+    shutil.copytree(REPO / "overrides", overrides)
+    text = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
+    text = re.sub(r"^(\s*custom_dir:).*$", rf"\1 {overrides}", text, flags=re.M)
+    text = text.replace("- scripts/handbook/site/hooks.py", f"- {REPO / 'scripts/handbook/site/hooks.py'}")
+    text = re.sub(r"^watch:\n(?:[ \t]+-.*\n)+", "", text, flags=re.M)  # the repo's folders
+    (root / "mkdocs.yml").write_text(text, encoding="utf-8")  # a project's own mkdocs.yml wins
+    return overrides
+
+
+def test_compiled_templates_are_cached_by_name_and_an_edit_is_compiled_again(tmp_path):
+    """The templates' compiled form is kept in the virtual environment, one entry per template
+    name; a template edited since is compiled again, never taken stale from the cache."""
+    from handbook import site
+    from handbook.site.hooks import TemplateCache
+
+    root = tmp_path / "project"
+    config = make_project(root, seeds=False)
+    overrides = own_overrides(root, tmp_path / "overrides")
+    site.build(config, "zh-Hans")
+    cache = TemplateCache.installed()
+    entry = Path(cache.directory) / (cache.pattern % cache.get_cache_key("main.html"))
+    before = entry.read_bytes()
+    assert {p.name for p in Path(cache.directory).iterdir()} >= {cache.pattern % cache.get_cache_key(name)
+                                                                   for name in ("main.html", "base.html", "partials/nav-item.html")}
+
+    main = overrides / "main.html"
+    main.write_text(main.read_text(encoding="utf-8").replace("<!--hb-search-end-->", '<!--hb-search-end--><i id="edited"></i>'),
+                    encoding="utf-8")
+    site.build(config, "zh-Hans", force=True)
+    essays = list((root / "site" / "essays").glob("*/index.html"))
+    assert essays and all('<i id="edited"></i>' in page.read_text(encoding="utf-8") for page in essays)
+    assert entry.read_bytes() != before  # the entry now holds the edited template
 
 
 def test_grouped_nav_never_lists_more_than_fanout():
