@@ -3,6 +3,7 @@ booklets side by side; nothing when nothing changed; a failed step never stops t
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -59,3 +60,19 @@ def test_a_failing_booklet_does_not_stop_the_sites(project):
     assert re.search(r"booklet failed: .*B5", result.stderr), result.stderr
     assert (project / "site" / "index.html").is_file() and (project / "site" / "zh-Hant" / "index.html").is_file()
     assert len(list((project / "docs" / "essays").glob("*.md"))) == 2  # and the cleaner's work is there
+
+
+def test_a_step_whose_process_is_killed_fails_alone(project, monkeypatch):
+    """The booklets' process killed (as for memory): that step fails, naming the exit status, and
+    both sites are still built."""
+    from handbook import cli, config as configuration, pipeline
+
+    monkeypatch.chdir(project)
+    config = dict(configuration.load.__wrapped__(project / "handbook.yml"))
+    task = pipeline._task
+    monkeypatch.setattr(pipeline, "_task", lambda config, kind, *rest: os._exit(9) if kind == "booklet" else task(config, kind, *rest))
+    status, steps = pipeline.build(config, lambda: cli.run_clean(config, [], None, None, None, quiet=True))
+    assert status == pipeline.FAILED
+    failed = {step.name: step.error for step in steps if step.error}
+    assert list(failed) == ["booklet"] and "ended without a result (exit status 9" in failed["booklet"]
+    assert (project / "site" / "index.html").is_file() and (project / "site" / "zh-Hant" / "index.html").is_file()

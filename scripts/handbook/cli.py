@@ -72,8 +72,7 @@ def run_clean(config: dict, sources: list[str], out: Path | None, report: Path |
     root = Path(config["root"])
     sources = sources or [os.path.relpath(root / config["paths"]["seeds"])]
     out = out or Path(os.path.relpath(root / config["paths"]["essays"]))
-    # Imported here: every process `handbook build` spawns imports this module again, and only
-    # the cleaner's need the cleaner (a quarter of a second each).
+    # Imported here: only the commands that clean need the cleaner (a quarter of a second).
     from . import batch
 
     outcome = batch.run(config, sources, out, jobs=jobs, progress=not quiet)

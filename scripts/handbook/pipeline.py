@@ -17,9 +17,10 @@ import os
 import resource
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any, Callable
+
+from .forked import ProcessDied, each_forked
 
 
 FAILED = 3  # the exit status when a step failed (1: the cleaner refused some inputs; 2: usage)
@@ -82,19 +83,14 @@ def summary(steps: list[Step], total: float) -> str:
 
 
 def _run_all(config: dict[str, Any], tasks: list[tuple[str, str | None]], started: float):
-    """Each task's (step, result): side by side in processes of their own when there are cores
-    for it, else one after the other here."""
+    """Each task's (step, result): side by side, each in a process forked for it, when there are
+    cores for it, else one after the other here."""
     if len(tasks) == 1 or (os.cpu_count() or 1) == 1:
         for kind, edition in tasks:
             yield _task(config, kind, edition, started)
         return
-    import multiprocessing
-
-    # One process per task, ended with it, so that each task's CPU and memory are its own.
-    with ProcessPoolExecutor(len(tasks), mp_context=multiprocessing.get_context("spawn"), max_tasks_per_child=1) as pool:
-        futures = [pool.submit(_task, config, kind, edition, started) for kind, edition in tasks]
-        for future in as_completed(futures):
-            yield future.result()
+    for (kind, edition), answer in zip(tasks, each_forked(lambda task: _task(config, *task, started), tasks, len(tasks))):
+        yield (Step(_step_name(kind, edition), error=str(answer)), None) if isinstance(answer, ProcessDied) else answer
 
 
 def _task(config: dict[str, Any], kind: str, edition: str | None, started: float):
@@ -102,14 +98,18 @@ def _task(config: dict[str, Any], kind: str, edition: str | None, started: float
     if kind == "site":
         from .site import build as build_site, search
 
-        step = _measured(f"site {edition}", lambda: build_site(config, edition, force=True), started)
+        step = _measured(_step_name(kind, edition), lambda: build_site(config, edition, force=True), started)
         step.search_s = search.last_seconds
         return step, None
     from . import booklet
 
     results: list = []
-    step = _measured("booklet", lambda: results.extend(booklet.build(config, copy_to_site=False, quiet=True)), started)
+    step = _measured(_step_name(kind, edition), lambda: results.extend(booklet.build(config, copy_to_site=False, quiet=True)), started)
     return step, results
+
+
+def _step_name(kind: str, edition: str | None) -> str:
+    return f"{kind} {edition}" if edition else kind
 
 
 def _measured(name: str, call: Callable[[], Any], started: float) -> Step:

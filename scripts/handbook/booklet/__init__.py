@@ -37,11 +37,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 import pikepdf
 
 from ..files import copy_atomic, write_atomic
+from ..forked import ProcessDied, each_forked
 from .data import NO_DATE, PAPERS, Edition, booklet_options, build_date, editions, export, plan_volumes, volume_names
 from .impose import SHEETS, impose
 
@@ -222,8 +223,10 @@ def _typeset_all(todo: list[_Volume], options: dict[str, Any], date: dt.date | N
         tasks.append(dict(payload=volume.payload, pdf=str(volume.pdf), imposed=str(volume.imposed) if volume.imposed else None,
                           title=volume.title, date=day, paper=options["paper"],
                           threads=max(1, (os.cpu_count() or 1) // jobs)))
-    outcomes = _forked(_typeset, tasks, jobs)
+    outcomes = each_forked(_typeset, tasks, jobs)  # Typst never runs in this process: see handbook.forked
     for volume, outcome in zip(todo, outcomes):
+        if isinstance(outcome, ProcessDied):
+            raise BookletError(f"the process typesetting {volume.pdf.name} {outcome}")
         label = volume.edition.code + (f" {volume.number}/{volume.count}" if volume.count > 1 else "")
         for message in outcome["warnings"]:
             print(f"booklet {label}: typst warning: {message}", file=sys.stderr)
@@ -233,59 +236,6 @@ def _typeset_all(todo: list[_Volume], options: dict[str, Any], date: dt.date | N
         volume.stamp.write_text(f"{volume.key} {outcome['pages']}\n")  # the inputs' digest and the page count
         done[volume] = (outcome["pages"], outcome["seconds"])
     return done
-
-
-def _forked(function: Callable[[dict[str, Any]], Any], tasks: list[dict[str, Any]], jobs: int) -> Iterator[Any]:
-    """``function(task)`` for each volume's task, in order, ``jobs`` at a time, each in a process forked for
-    it: its memory (a volume's layout) goes back to the system when it ends, it imports nothing
-    again (a spawned process spent 0.4 s on imports), and its CPU time counts as this process's
-    children's. concurrent.futures does not fork a process per task, and multiprocessing.Pool
-    waits forever when one is killed. Typst
-    never runs in this process, so no thread of its pool is lost in a fork (the child would wait
-    for it forever). A process that ends without an answer (killed for memory) raises BookletError."""
-    import multiprocessing
-    from multiprocessing.connection import wait
-
-    context = multiprocessing.get_context("fork")
-    running: dict[Any, tuple[int, Any]] = {}  # the answer's pipe -> (task number, process)
-    answers: dict[int, tuple[bool, Any]] = {}
-    queue = iter(enumerate(tasks))
-    try:
-        for number in range(len(tasks)):
-            while len(running) < jobs and (item := next(queue, None)) is not None:
-                reader, writer = context.Pipe(duplex=False)
-                process = context.Process(target=_answer, args=(function, item[1], writer), daemon=True)
-                process.start()
-                writer.close()
-                running[reader] = (item[0], process)
-            while number not in answers:
-                for reader in wait(list(running)):
-                    index, process = running.pop(reader)
-                    try:
-                        answer = reader.recv()  # before joining: a child blocks until its answer is read
-                    except EOFError:
-                        answer = None
-                    process.join()
-                    reader.close()
-                    answers[index] = answer or (False, BookletError(
-                        f"the process typesetting {Path(tasks[index]['pdf']).name} ended without a result "
-                        f"(exit status {process.exitcode}; out of memory?)"))
-            ok, value = answers.pop(number)
-            if not ok:
-                raise value
-            yield value
-    finally:
-        for _, process in running.values():
-            process.kill()
-            process.join()
-
-
-def _answer(function: Callable[[Any], Any], task: Any, pipe: Any) -> None:
-    """In a forked process: send back ``(True, function(task))``, or ``(False, the error)``."""
-    try:
-        pipe.send((True, function(task)))
-    except Exception as error:  # noqa: BLE001 - raised again in the parent
-        pipe.send((False, error))
 
 
 def _typeset(task: dict[str, Any]) -> dict[str, Any]:
