@@ -303,3 +303,39 @@ def test_text_that_looks_like_markup_shows_literally_in_the_built_page():
 def test_leftover_tags_become_paragraph_breaks():
     result = clean("标题\n第一段。<br/>第二段。</p><p>第三段。<span style='x'>第四段</span>的内容。")
     assert [text for _, text in blocks(result)] == ["第一段。", "第二段。", "第三段。第四段的内容。"]
+
+
+# ---- OpenCC's forms of the furniture words, kept in the installed cache
+
+
+@pytest.fixture
+def forms_cache(tmp_path, monkeypatch):
+    """``handbook.script``'s installed cache in a folder of the test's own, nothing remembered."""
+    from handbook import script
+
+    monkeypatch.setattr(script, "installed_cache", lambda name: tmp_path)
+    script._known_forms.cache_clear()
+    yield tmp_path / script._FORMS
+    script._known_forms.cache_clear()
+
+
+def test_traditional_forms_are_converted_once_then_read_back(forms_cache):
+    from handbook import script
+
+    words = ["网友评论", "更新时间", "关闭窗口", "发表评论"]
+    first = script.variants(words)
+    assert first[:4] == words and {"網友評論", "更新時間", "關閉窗口", "發表評論"} <= set(first)
+    script._known_forms.cache_clear()
+    script.converter.cache_clear()
+    assert script.variants(words) == first
+    assert script.converter.cache_info().currsize == 0  # no converter was built: the forms were read back
+
+
+def test_forms_of_another_opencc_or_a_damaged_file_are_not_used(forms_cache):
+    from handbook import script
+
+    forms_cache.write_text('{"opencc": "0.0.1", "forms": {"s2t": {"网友评论": "偽造"}, "s2tw": {}, "s2hk": {}}}', encoding="utf-8")
+    assert "偽造" not in script.variants(["网友评论"])
+    forms_cache.write_text("{not json", encoding="utf-8")
+    script._known_forms.cache_clear()
+    assert script.variants(["网友评论"]) == ["网友评论", "網友評論"]

@@ -11,6 +11,7 @@ import json
 import os
 import re
 import shutil
+import sys
 from pathlib import Path
 
 MANIFEST = ".manifest.json"
@@ -36,6 +37,19 @@ def files_below(folder: str | Path, skip=lambda name: False) -> list[str]:
         folders[:] = [name for name in folders if not skip(name)]
         found += [os.path.join(parent, name) for name in names if not skip(name)]
     return sorted(found)
+
+
+def installed_cache(name: str) -> Path | None:
+    """``<sys.prefix>/var/cache/<name>``, for what is derived from the installed software alone
+    (compiled templates, OpenCC's forms of the configuration's words): kept in the virtual
+    environment beside Python's compiled modules and shared by every project built with it. None
+    where it cannot be written."""
+    folder = Path(sys.prefix) / "var" / "cache" / name
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return folder if os.access(folder, os.W_OK) else None
 
 
 def write_atomic(path: Path, content: str | bytes) -> bool:

@@ -22,7 +22,6 @@ import bisect
 import logging
 import os
 import posixpath
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +32,7 @@ from mkdocs.utils import get_relative_url
 
 from handbook.site import context, labels as ui, nav as site_nav, search
 from handbook.catalogue import load_catalogue
+from handbook.files import installed_cache
 
 log = logging.getLogger("mkdocs.plugins.handbook")
 
@@ -158,12 +158,8 @@ class TemplateCache(FileSystemBytecodeCache):
     @classmethod
     def installed(cls) -> TemplateCache | None:
         """The cache in ``<sys.prefix>/var/cache/handbook-templates``, or None where it cannot be written."""
-        folder = Path(sys.prefix) / "var" / "cache" / "handbook-templates"
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError:
-            return None
-        return cls(str(folder)) if os.access(folder, os.W_OK) else None
+        folder = installed_cache("handbook-templates")
+        return cls(str(folder)) if folder else None
 
 
 def _folder(url: str) -> str:
