@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from functools import lru_cache
 
 from .essay import EssayError
 
@@ -62,7 +63,7 @@ def common_han_share(text: str) -> float:
     han = HAN.findall(text)
     if not han:
         return 0.0
-    return sum(map(_COMMON_HAN.__contains__, han)) / len(han)
+    return sum(map(_common_han().__contains__, han)) / len(han)
 
 
 def _double_byte_characters(encoding: str, leads: range, trails: list[int]) -> frozenset[str]:
@@ -70,11 +71,14 @@ def _double_byte_characters(encoding: str, leads: range, trails: list[int]) -> f
     return frozenset(char for char in pairs if char)
 
 
-# GB2312 level 1 (the 3,755 most used Simplified characters) and Big5 level 1 (the 5,401 most used
-# Traditional ones).
-_COMMON_HAN = _double_byte_characters("gb2312", range(0xB0, 0xD8), list(range(0xA1, 0xFF))) | _double_byte_characters(
-    "big5", range(0xA4, 0xC7), list(range(0x40, 0x7F)) + list(range(0xA1, 0xFF))
-)
+@lru_cache(maxsize=1)
+def _common_han() -> frozenset[str]:
+    """GB2312 level 1 (the 3,755 most used Simplified characters) and Big5 level 1 (the 5,401 most
+    used Traditional ones); made when a legacy encoding is first in doubt, not on every import."""
+    return _double_byte_characters("gb2312", range(0xB0, 0xD8), list(range(0xA1, 0xFF))) | _double_byte_characters(
+        "big5", range(0xA4, 0xC7), list(range(0x40, 0x7F)) + list(range(0xA1, 0xFF)))
+
+
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # Unicode's Cc, less tab and line feed
 HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0003134f]")
 
