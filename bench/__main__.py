@@ -11,6 +11,7 @@ Per corpus size, in one run:
 2. cold build, as ``handbook build`` does it (``bench.steps``): clean, then every edition's site
    (MkDocs + hook + search index) and the booklets side by side — time, CPU, peak memory per step;
 3. the floor: bare ``mkdocs build`` of the same Markdown with the same theme (``bench.bare``);
+   2 and 3 alternately, ``--repeat`` times (default 3 up to 1,000 essays), the fastest of each kept;
 4. a second ``make`` with nothing changed (its system check and ``handbook build``);
 5. site size, HTML bytes per page;
 6. a first search in Chromium (``bench.search``).
@@ -121,7 +122,7 @@ def site_sizes(site: Path) -> dict:
             "search_bytes": index, "downloads_bytes": downloads}
 
 
-def bench_size(count: int, work: Path, browser: bool) -> dict:
+def bench_size(count: int, work: Path, browser: bool, repeat: int) -> dict:
     base = work / str(count)
     base.mkdir(parents=True, exist_ok=True)
     log = base / "log.txt"
@@ -130,20 +131,28 @@ def bench_size(count: int, work: Path, browser: bool) -> dict:
     print(f"[{count}] generating corpus", file=sys.stderr, flush=True)
     result = {"essays": count, "corpus": make_project(project, count)}
 
-    print(f"[{count}] cold build (clean, site, booklet)", file=sys.stderr, flush=True)
-    steps_json = base / "steps.json"
-    cold = run_timed([sys.executable, "-m", "bench.steps", str(project), str(steps_json)], REPO, log)
-    result["cold"] = cold | json.loads(steps_json.read_text())
+    # The cold build and the bare floor, alternately, `repeat` times: on a shared machine the
+    # fastest of each is the least disturbed measure of its cost (as timeit takes the minimum).
+    from .bare import prepare
+
+    colds, bares = [], []
+    for attempt in range(1, repeat + 1):
+        print(f"[{count}] cold build (clean, site, booklet), {attempt} of {repeat}", file=sys.stderr, flush=True)
+        for built in (project / "docs" / "essays", project / "build", project / "site"):
+            shutil.rmtree(built, ignore_errors=True)
+        steps_json = base / "steps.json"
+        cold = run_timed([sys.executable, "-m", "bench.steps", str(project), str(steps_json)], REPO, log)
+        colds.append(cold | json.loads(steps_json.read_text()))
+        print(f"[{count}] bare mkdocs build, {attempt} of {repeat}", file=sys.stderr, flush=True)
+        bare_config = prepare(project, base / "bare")
+        bares.append(run_timed([str(BIN / "mkdocs"), "build", "-q", "-f", str(bare_config)], base / "bare", log, ok=(0,)))
+    result["cold"] = min(colds, key=lambda run: run["wall"])
+    result["bare"] = min(bares, key=lambda run: run["wall"])
+    result["runs"] = {"cold_s": [run["wall"] for run in colds], "bare_s": [run["wall"] for run in bares]}
+    result["bare"]["site"] = site_sizes(base / "bare" / "site")
     report = json.loads((project / "build" / "clean-report.json").read_text())
     result["refused"] = sum(1 for entry in report if entry["error"])
     result["refused_examples"] = [f"{e['source']}: {e['error']}" for e in report if e["error"]][:3]
-
-    print(f"[{count}] bare mkdocs build", file=sys.stderr, flush=True)
-    from .bare import prepare
-
-    bare_config = prepare(project, base / "bare")
-    result["bare"] = run_timed([str(BIN / "mkdocs"), "build", "-q", "-f", str(bare_config)], base / "bare", log, ok=(0,))
-    result["bare"]["site"] = site_sizes(base / "bare" / "site")
 
     print(f"[{count}] no-op build", file=sys.stderr, flush=True)
     # Twice: another engineer editing the package between the cold build and the first no-op
@@ -162,7 +171,11 @@ def bench_size(count: int, work: Path, browser: bool) -> dict:
         print(f"[{count}] first search in chromium", file=sys.stderr, flush=True)
         from .search import first_search
 
-        result["search"] = first_search(project / "site", QUERIES)
+        try:
+            result["search"] = first_search(project / "site", QUERIES)
+        except Exception as error:  # noqa: BLE001 - e.g. no Chromium: the other numbers still count
+            result["search_error"] = f"{type(error).__name__}: {str(error).splitlines()[0]}"
+            print(f"[{count}] first search failed: {result['search_error']}", file=sys.stderr, flush=True)
     shutil.rmtree(base / "bare" / "site", ignore_errors=True)
     return result
 
@@ -200,6 +213,7 @@ def derive(r: dict) -> dict:
         "site_mb": r["site"]["total_bytes"] / 1e6, "bare_site_mb": r["bare"]["site"]["total_bytes"] / 1e6,
         "bare_essay_page_bytes": r["bare"]["site"]["essay_page_bytes"],
         "failed": ", ".join(f"{s['name']} ({s['error'].split(':')[0]})" for s in steps if s.get("error")) or "none",
+        "runs": " / ".join(", ".join(f"{t:.1f}" for t in r["runs"][kind]) for kind in ("cold_s", "bare_s")) if r.get("runs") else "1 / 1",
     }
     if r.get("search"):
         first = r["search"][0]
@@ -218,6 +232,7 @@ ROWS = [  # (label, key, format)
     ("booklets, all editions: wall s [CPU s]", None, None),
     ("cold `handbook build`: wall s [CPU s]", None, None),
     ("per edition (s)", "per_edition_s", "{:.1f}"),
+    ("each run, s: cold build / bare (the fastest of each is taken)", "runs", "{}"),
     ("bare `mkdocs build`, one edition (s)", "bare_s", "{:.1f}"),
     ("site per edition / bare", "site_per_edition_vs_bare", "{:.2f}x"),
     ("pipeline per edition / bare", "pipeline_per_edition_vs_bare", "{:.2f}x"),
@@ -313,14 +328,15 @@ def targets(results: list[dict]) -> list[tuple[str, str, str]]:
         ("HTML bytes per page flat, 100 → 10,000", f"{derived[small]['html_per_page']:,} → {d['html_per_page']:,} B ({small:,} → {big:,})",
          ok(d["html_per_page"] <= 1.1 * derived[small]["html_per_page"])),
     ]
+    at_10000 = ok if big >= 10000 else lambda b: f"not measured at 10,000 (largest: {big:,})"  # noqa: E731
     if "search_kb" in d:
         rows.append(("first search ≤ 300 KB and ≤ 200 ms at 10,000", f"{d['search_kb']:.0f} KB, {d['search_ms']:.0f} ms at {big:,}",
-                     ok(d["search_kb"] <= 300 and d["search_ms"] <= 200)))
+                     at_10000(d["search_kb"] <= 300 and d["search_ms"] <= 200)))
     rows += [
         ("10,000 essays, both editions, ≤ 30 min and ≤ 8 GB", f"{d['total_s'] / 60:.1f} min, {d['peak_tree_mb'] / 1024:.2f} GB (all processes at once) at {big:,}"
          + ("" if d["site_editions"] >= 2 else f" ({d['site_editions']} site edition built)")
          + ("" if d["failed"] == "none" else f"; failed: {d['failed']}"),
-         ok(d["total_s"] <= 1800 and d["peak_tree_mb"] <= 8192 and big >= 10000 and d["site_editions"] >= 2 and d["failed"] == "none")),
+         at_10000(d["total_s"] <= 1800 and d["peak_tree_mb"] <= 8192 and d["site_editions"] >= 2 and d["failed"] == "none")),
         ("second `make` with nothing changed ≤ 5 s", *every_size("noop_s", "{:.1f} s", lambda v: v <= 5))
         if r_big["noop"]["status"] in (0, 1) else
         ("second `make` with nothing changed ≤ 5 s", f"{d['noop_s']:.1f} s at {big:,} (not a no-op: it retried the booklet that had failed)", ok(False)),
@@ -376,7 +392,11 @@ def write_results(path: Path, results: list[dict], info: dict, notes: str = "") 
         "encodings and line ends), then the cold build runs exactly what `handbook build` runs (`handbook.pipeline`: "
         "clean, then every edition's site and the booklets side by side, `bench/steps.py`), each step timed by the "
         "pipeline; a row over several steps that overlap gives the wall time from the first start to the last end, "
-        "and cleaning / site build compares the clean step's wall time with that of the sites; the floor is a bare `mkdocs build` "
+        "and cleaning / site build compares the clean step's wall time with that of the sites; the cold build and the bare "
+        "build run alternately three times up to 1,000 essays (`--repeat`; once at 10,000), and the fastest of each is taken "
+        "(runs before 2026-12-01 ran each once); the installed caches (Jinja's compiled templates and OpenCC's forms of the "
+        "configuration's words, in the virtual environment) are as any earlier build on the machine left them, like Python's "
+        "compiled modules; the floor is a bare `mkdocs build` "
         "of the same Markdown with the same theme, overrides, extensions and navigation but no hook and no search index, "
         "and Material's own `partials/nav-item.html` (ours renders each repeated navigation item once, through the hook; "
         "runs before 2026-11-23 18:30 had no such override) (`bench/bare.py`); then a second `make` with nothing changed (`scripts/system-deps.sh build` and `handbook build`, "
@@ -419,6 +439,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="100,1000,10000", help="corpus sizes, comma-separated (default: 100,1000,10000)")
     parser.add_argument("--no-browser", action="store_true", help="skip the search measurement in Chromium")
     parser.add_argument("--work", type=Path, default=REPO / "bench" / "corpus", help="scratch folder (default: bench/corpus, git-ignored)")
+    parser.add_argument("--repeat", type=int, default=None,
+                        help="cold builds and bare builds per size, alternately, the fastest of each taken (default: 3 up to 1,000 essays, else 1)")
     parser.add_argument("--keep", action="store_true", help="keep the other sizes' results of the last run (results.json in --work)")
     parser.add_argument("--results", type=Path, default=REPO / "bench" / "results.md", help="where the results go (default: bench/results.md)")
     parser.add_argument("--rewrite", action="store_true",
@@ -439,7 +461,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     for size in sizes:
         load = os.getloadavg()[0]
-        results.append(bench_size(size, args.work.resolve(), browser=not args.no_browser)
+        repeat = args.repeat or (3 if size <= 1000 else 1)
+        results.append(bench_size(size, args.work.resolve(), browser=not args.no_browser, repeat=repeat)
                        | {"run": {"date": info["date"], "commit": info["commit"]}, "load": [load, os.getloadavg()[1]]})
         results.sort(key=lambda r: r["essays"])
         (args.work / "results.json").write_text(json.dumps(results, indent=1, ensure_ascii=False, default=str))

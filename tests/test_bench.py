@@ -27,7 +27,7 @@ def test_bench_runs_end_to_end(tmp_path):
     results = tmp_path / "results.md"
     results.write_text("# old results naming the <!-- notes --> marker in prose\n\n<!-- notes -->\n## Findings\n\n"
                        "1. kept by hand\n<!-- /notes -->\n", encoding="utf-8")
-    subprocess.run([sys.executable, "-m", "bench", "--sizes", "4", "--no-browser", "--work", str(tmp_path / "work"),
+    subprocess.run([sys.executable, "-m", "bench", "--sizes", "4", "--repeat", "2", "--no-browser", "--work", str(tmp_path / "work"),
                     "--results", str(results)], cwd=REPO, check=True, capture_output=True, timeout=300)
     text = results.read_text(encoding="utf-8")
     assert "cleaner: s / MB/s / essays/s" in text and "## Targets" in text
@@ -38,6 +38,9 @@ def test_bench_runs_end_to_end(tmp_path):
     assert run["essays"] == 4 and run["refused"] == 0
     assert [s["name"] for s in run["cold"]["steps"]][0] == "clean" and run["cold"]["tree_rss_mb"] > 0
     assert run["site"]["pages"] >= 4 and run["bare"]["site"]["pages"] >= 4
+    assert len(run["runs"]["cold_s"]) == len(run["runs"]["bare_s"]) == 2  # alternately, the fastest of each kept
+    assert (run["cold"]["wall"], run["bare"]["wall"]) == (min(run["runs"]["cold_s"]), min(run["runs"]["bare_s"]))
+    assert "not measured at 10,000 (largest: 4)" in text
     assert run["run"]["commit"] and len(run["load"]) == 2
 
     # --rewrite measures nothing: the same tables again, with the notes as edited since
