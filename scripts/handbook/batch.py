@@ -134,10 +134,8 @@ def run(config: dict, sources: list[str], out: Path, jobs: int | None = None, pr
                 wrote = write_atomic(out / name, result.markdown)
                 outcome.written += wrote
                 outcome.unchanged += not wrote
-                for old in [n for n, seed in manifest.files.items() if seed == seeds[source] and n != name]:
+                for old in manifest.record(name, seeds[source]):
                     (out / old).unlink(missing_ok=True)
-                    del manifest.files[old]
-                manifest.files[name] = seeds[source]
                 cache[source] = {
                     "key": key,
                     "digest": hashlib.sha256(datas[source]).hexdigest(),
@@ -214,7 +212,7 @@ def _prune(manifest: Manifest, out: Path, root: Path) -> list[str]:
     gone = [name for name, seed in manifest.files.items() if not (root / seed).exists()]
     for name in gone:
         (out / name).unlink(missing_ok=True)
-        del manifest.files[name]
+        manifest.forget(name)
     return gone
 
 

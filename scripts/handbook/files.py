@@ -114,9 +114,36 @@ class Manifest:
             self.files: dict[str, str] = json.loads(self.path.read_text(encoding="utf-8"))["files"]
         except FileNotFoundError:
             self.files = {}
+        self._pages: dict[str, set[str]] = {}  # seed -> its pages: a scan of all per essay made a clean quadratic
+        for name, seed in self.files.items():
+            self._pages.setdefault(seed, set()).add(name)
 
     def owns(self, name: str) -> bool:
         return name in self.files
+
+    def record(self, name: str, seed: str) -> list[str]:
+        """Record ``name`` as the page of ``seed``; return the seed's other pages, no longer
+        recorded (removing their files is the caller's business).
+
+        >>> m = Manifest(Path("/nonexistent"))
+        >>> m.record("a.md", "seeds/1.txt"), m.record("b.md", "seeds/1.txt"), m.record("a.md", "seeds/2.txt")
+        ([], ['a.md'], [])
+        >>> m.record("c.md", "seeds/1.txt"), m.files  # a.md is no longer seed 1's to remove
+        (['b.md'], {'a.md': 'seeds/2.txt', 'c.md': 'seeds/1.txt'})
+        """
+        previous = self.files.get(name)
+        if previous is not None and previous != seed:
+            self._pages[previous].discard(name)
+        others = sorted(self._pages.get(seed, set()) - {name})
+        for old in others:
+            del self.files[old]
+        self.files[name] = seed
+        self._pages[seed] = {name}
+        return others
+
+    def forget(self, name: str) -> None:
+        """Drop ``name`` from the record."""
+        self._pages[self.files.pop(name)].discard(name)
 
     def is_hand_written(self, name: str) -> bool:
         return (self.folder / name).exists() and not self.owns(name)
