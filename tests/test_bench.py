@@ -41,6 +41,7 @@ def test_bench_runs_end_to_end(tmp_path):
     assert len(run["runs"]["cold_s"]) == len(run["runs"]["bare_s"]) == 2  # alternately, the fastest of each kept
     assert (run["cold"]["wall"], run["bare"]["wall"]) == (min(run["runs"]["cold_s"]), min(run["runs"]["bare_s"]))
     assert "not measured at 10,000 (largest: 4)" in text
+    assert not (tmp_path / "work" / ".trash").exists()  # the earlier runs' output, set aside while measuring, is gone
     assert run["run"]["commit"] and len(run["load"]) == 2
 
     # --rewrite measures nothing: the same tables again, with the notes as edited since
