@@ -166,7 +166,9 @@ def bench_size(count: int, work: Path, browser: bool, repeat: int, trash: Trash)
         bares.append(run_timed([str(BIN / "mkdocs"), "build", "-q", "-f", str(bare_config)], base / "bare", log, ok=(0,)))
     result["cold"] = min(colds, key=lambda run: run["wall"])
     result["bare"] = min(bares, key=lambda run: run["wall"])
-    result["runs"] = {"cold_s": [run["wall"] for run in colds], "bare_s": [run["wall"] for run in bares]}
+    result["runs"] = {"cold_s": [run["wall"] for run in colds], "bare_s": [run["wall"] for run in bares],
+                      "clean_s": [_step(run["steps"], "clean")["wall"] for run in colds],
+                      "sites_s": [span([s for s in run["steps"] if s["name"].startswith("site ")]) for run in colds]}
     result["bare"]["site"] = site_sizes(base / "bare" / "site")
     report = json.loads((project / "build" / "clean-report.json").read_text())
     result["refused"] = sum(1 for entry in report if entry["error"])
@@ -203,24 +205,30 @@ def span(steps: list[dict]) -> float:
     return max(s["start"] + s["wall"] for s in steps) - min(s["start"] for s in steps) if steps else 0.0
 
 
+def _step(steps: list[dict], name: str) -> dict:
+    return next(s for s in steps if s["name"] == name)
+
+
 def derive(r: dict) -> dict:
     """The numbers the issue's targets are stated in."""
     steps = r["cold"]["steps"]
-    clean = next(s for s in steps if s["name"] == "clean")
+    clean = _step(steps, "clean")
     sites = [s for s in steps if s["name"].startswith("site ")]
     booklets = [s for s in steps if s["name"].startswith("booklet")]
     editions = max(len(sites), 1)
-    site_wall = span(sites)
+    clean_s, site_wall = clean["wall"], span(sites)
+    if "clean_s" in r.get("runs", {}):  # the clean step and the sites each at their fastest over the repeated builds
+        clean_s, site_wall = min(r["runs"]["clean_s"]), min(r["runs"]["sites_s"])
     total = r["cold"]["wall"]
     mb = r["corpus"]["bytes"] / 1e6
     d = {
-        "clean_s": clean["wall"], "clean_mb_s": mb / clean["wall"], "clean_essays_s": r["essays"] / clean["wall"],
+        "clean_s": clean_s, "clean_mb_s": mb / clean_s, "clean_essays_s": r["essays"] / clean_s,
         "clean_cores": clean["cpu"] / clean["wall"],
         "site_s": site_wall, "site_editions": len(sites), "index_s": sum(s.get("search_s") or 0 for s in sites),
         "site_cpu_s": sum(s["cpu"] for s in sites),
         "booklet_s": span(booklets), "booklet_cpu_s": sum(s["cpu"] for s in booklets),
         "total_s": total, "total_cpu_s": r["cold"]["cpu"], "per_edition_s": total / editions, "bare_s": r["bare"]["wall"],
-        "clean_share_of_site": clean["wall"] / site_wall if site_wall else None,
+        "clean_share_of_site": clean_s / site_wall if site_wall else None,
         "site_per_edition_vs_bare": (site_wall / editions) / r["bare"]["wall"],
         "pipeline_per_edition_vs_bare": (total / editions) / r["bare"]["wall"],
         "peak_rss_mb": max(r["cold"]["rss_mb"], r["noop"]["rss_mb"]),
@@ -412,7 +420,7 @@ def write_results(path: Path, results: list[dict], info: dict, notes: str = "") 
         "pipeline; a row over several steps that overlap gives the wall time from the first start to the last end, "
         "and cleaning / site build compares the clean step's wall time with that of the sites; the cold build and the bare "
         "build run alternately three times up to 1,000 essays (`--repeat`; once at 10,000), and the fastest of each is taken "
-        "(runs before 2026-12-01 ran each once); the installed caches (Jinja's compiled templates and OpenCC's forms of the "
+        "(runs before 2026-12-01 ran each once), and so are the clean step's and the sites' wall times; the installed caches (Jinja's compiled templates and OpenCC's forms of the "
         "configuration's words, in the virtual environment) are as any earlier build on the machine left them, like Python's "
         "compiled modules; the floor is a bare `mkdocs build` "
         "of the same Markdown with the same theme, overrides, extensions and navigation but no hook and no search index, "
