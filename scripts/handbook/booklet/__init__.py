@@ -239,7 +239,7 @@ def _typeset_all(todo: list[_Volume], options: dict[str, Any], date: dt.date | N
 
 
 def _typeset(task: dict[str, Any]) -> dict[str, Any]:
-    """Typeset one volume and impose it (in a process of its own when several run side by side)."""
+    """Typeset one volume and impose it, in a process forked for it (see ``_typeset_all``)."""
     # Typst lays out on a thread per core; with ``jobs`` runs side by side, more threads than the
     # cores each is given only add CPU time. Read when its first compile starts its threads.
     os.environ.setdefault("RAYON_NUM_THREADS", str(task["threads"]))
