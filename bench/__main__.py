@@ -168,7 +168,7 @@ def bench_size(count: int, work: Path, browser: bool, repeat: int, trash: Trash)
     result["bare"] = min(bares, key=lambda run: run["wall"])
     result["runs"] = {"cold_s": [run["wall"] for run in colds], "bare_s": [run["wall"] for run in bares],
                       "clean_s": [_step(run["steps"], "clean")["wall"] for run in colds],
-                      "sites_s": [span([s for s in run["steps"] if s["name"].startswith("site ")]) for run in colds]}
+                      "sites_s": [span(_sites(run["steps"])) for run in colds]}
     result["bare"]["site"] = site_sizes(base / "bare" / "site")
     report = json.loads((project / "build" / "clean-report.json").read_text())
     result["refused"] = sum(1 for entry in report if entry["error"])
@@ -209,11 +209,15 @@ def _step(steps: list[dict], name: str) -> dict:
     return next(s for s in steps if s["name"] == name)
 
 
+def _sites(steps: list[dict]) -> list[dict]:
+    return [s for s in steps if s["name"].startswith("site ")]
+
+
 def derive(r: dict) -> dict:
     """The numbers the issue's targets are stated in."""
     steps = r["cold"]["steps"]
     clean = _step(steps, "clean")
-    sites = [s for s in steps if s["name"].startswith("site ")]
+    sites = _sites(steps)
     booklets = [s for s in steps if s["name"].startswith("booklet")]
     editions = max(len(sites), 1)
     clean_s, site_wall = clean["wall"], span(sites)

@@ -40,11 +40,11 @@ def files_below(folder: str | Path, skip=lambda name: False) -> list[str]:
 
 
 def installed_cache(name: str) -> Path | None:
-    """``<sys.prefix>/var/cache/<name>``, for what is derived from the installed software alone
+    """``<sys.prefix>/var/cache/handbook/<name>``, for what is derived from the installed software alone
     (compiled templates, OpenCC's forms of the configuration's words): kept in the virtual
     environment beside Python's compiled modules and shared by every project built with it. None
     where it cannot be written."""
-    folder = Path(sys.prefix) / "var" / "cache" / name
+    folder = Path(sys.prefix) / "var" / "cache" / "handbook" / name
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:

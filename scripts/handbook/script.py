@@ -67,13 +67,13 @@ def variants(words: list[str]) -> list[str]:
 
 
 TRADITIONAL_STANDARDS = ("s2t", "s2tw", "s2hk")
-_FORMS = "opencc-forms.json"
+_FORMS = "forms.json"
 
 
 @lru_cache(maxsize=1)
 def _known_forms() -> dict[str, dict[str, str]]:
     """{standard: {word: its form}} as this OpenCC converted them before; nothing from another version."""
-    folder = installed_cache("handbook")
+    folder = installed_cache("opencc")
     try:
         saved = json.loads((folder / _FORMS).read_text(encoding="utf-8")) if folder else {}
     except (OSError, ValueError):
@@ -83,6 +83,6 @@ def _known_forms() -> dict[str, dict[str, str]]:
 
 
 def _save_forms(known: dict[str, dict[str, str]]) -> None:
-    folder = installed_cache("handbook")
+    folder = installed_cache("opencc")
     if folder:
         write_atomic(folder / _FORMS, json.dumps({"opencc": opencc.__version__, "forms": known}, ensure_ascii=False, sort_keys=True))
