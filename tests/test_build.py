@@ -52,16 +52,6 @@ def test_cold_build_makes_both_sites_and_booklets_then_a_second_does_nothing(pro
     assert [p for p in built if after[p] != built[p]] == []  # not even the booklets' PDFs are copied again
 
 
-def test_a_failing_booklet_does_not_stop_the_sites(project):
-    config = (project / "handbook.yml").read_text(encoding="utf-8")
-    (project / "handbook.yml").write_text(re.sub(r"(?m)^(\s*paper:).*$", r"\1 B5", config, count=1), encoding="utf-8")
-    result = build(project)
-    assert result.returncode == 3
-    assert re.search(r"booklet failed: .*B5", result.stderr), result.stderr
-    assert (project / "site" / "index.html").is_file() and (project / "site" / "zh-Hant" / "index.html").is_file()
-    assert len(list((project / "docs" / "essays").glob("*.md"))) == 2  # and the cleaner's work is there
-
-
 def test_a_step_whose_process_is_killed_fails_alone(project, monkeypatch):
     """The booklets' process killed (as for memory): that step fails, naming the exit status, and
     both sites are still built."""

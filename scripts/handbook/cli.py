@@ -6,13 +6,34 @@ import argparse
 import json
 import os
 import sys
+import traceback
 from pathlib import Path
 
 from . import config as configuration
 from .files import write_atomic
 
 
+USAGE_ERROR = 2
+INTERNAL_ERROR = 70  # EX_SOFTWARE of sysexits.h
+
+
 def main(argv: list[str] | None = None) -> int:
+    """The command; a user's mistake is one or two lines and exit status 2, a bug of ours a
+    traceback marked "internal error"."""
+    try:
+        return _run(argv)
+    except configuration.ConfigError as error:
+        print(f"handbook: {error}", file=sys.stderr)
+        return USAGE_ERROR
+    except KeyboardInterrupt:
+        return 130
+    except Exception:  # noqa: BLE001 - anything else is our bug: say so, with what a report needs
+        print("handbook: internal error (a bug, please report it with what follows):", file=sys.stderr)
+        traceback.print_exc()
+        return INTERNAL_ERROR
+
+
+def _run(argv: list[str] | None) -> int:
     parser = argparse.ArgumentParser(
         prog="handbook",
         description="Turn scraped Chinese essays into a clean, searchable handbook site and a print booklet.",
@@ -51,10 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     booklet.add_argument("options", nargs=argparse.REMAINDER)
 
     args = parser.parse_args(argv)
-    try:
-        config = configuration.load(args.config)
-    except (FileNotFoundError, OSError) as error:
-        parser.error(str(error))
+    config = configuration.load(args.config)
     if args.command == "clean":
         return run_clean(config, args.sources, args.out, args.report, args.jobs, args.quiet)
     if args.command == "build":
@@ -70,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_clean(config: dict, sources: list[str], out: Path | None, report: Path | None, jobs: int | None, quiet: bool = False) -> int:
     root = Path(config["root"])
+    if not sources:
+        _check_seeds(config)
     sources = sources or [os.path.relpath(root / config["paths"]["seeds"])]
     out = out or Path(os.path.relpath(root / config["paths"]["essays"]))
     # Imported here: only the commands that clean need the cleaner (a quarter of a second).
@@ -89,5 +109,12 @@ def run_build(config: dict) -> int:
     """Everything ``make`` builds, each step skipping what has not changed (``handbook.pipeline``)."""
     from . import pipeline
 
+    _check_seeds(config)
     status, _ = pipeline.build(config, lambda: run_clean(config, [], None, Path(config["root"]) / "build" / "clean-report.json", None))
     return status
+
+
+def _check_seeds(config: dict) -> None:
+    """The seeds that handbook.yml names exist (a correction for a missing seed is a mistake)."""
+    seeds = Path(config["root"]) / config["paths"]["seeds"]
+    configuration.check_seeds(config, {p.name for p in seeds.iterdir()} if seeds.is_dir() else set())
