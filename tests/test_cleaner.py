@@ -339,3 +339,31 @@ def test_forms_of_another_opencc_or_a_damaged_file_are_not_used(forms_cache):
     forms_cache.write_text("{not json", encoding="utf-8")
     script._known_forms.cache_clear()
     assert script.variants(["网友评论"]) == ["网友评论", "網友評論"]
+
+
+def test_decoded_straight_quotes_become_chinese_quotes_in_the_page():
+    result = clean("标题\n推进户籍业务&quot;网上办&quot;，实行&amp;quot;一窗通办&amp;quot;。He said &quot;OK&quot;.")
+    assert result.error is None, result.error
+    assert [text for _, text in blocks(result)] == ["推进户籍业务“网上办”，实行“一窗通办”。He said \"OK\"."]
+    assert result.essay.repairs["pair_straight_double_quotes"] == 1
+
+
+def test_numbered_headings_and_plain_text_are_written_without_needless_escapes():
+    result = clean("标题\n总述。\n1.警力与业务量不匹配。\n窗口民警a_b工作，AT&T公司。")
+    page = result.markdown.split("---", 2)[2]
+    assert "### 1.警力与业务量不匹配。" in page or "## 1.警力与业务量不匹配。" in page, page
+    assert "a_b" in page and "AT&T" in page and "&#" not in page and "\\" not in page, page
+
+
+@pytest.mark.parametrize("kind", sorted(__import__("bench.pathological", fromlist=["INPUTS"]).INPUTS))
+def test_pathological_inputs_clean_faithfully(kind):
+    """Small versions of the benchmark's hostile inputs: cleaned, every character kept (the
+    faithfulness check runs inside the cleaner and refuses an essay that lost one)."""
+    from bench.pathological import scrape
+
+    raw = scrape(kind, 6000)
+    result = clean(raw)
+    assert result.error is None, result.error
+    han = re.compile(r"[\u4e00-\u9fff]")
+    kept = sum(len(han.findall(text)) for text in [block.text for block in result.essay.blocks] + result.essay.removed)
+    assert kept == len(han.findall(raw.decode())) - len("标题")

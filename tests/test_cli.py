@@ -220,3 +220,14 @@ def test_an_edited_seed_is_cleaned_again_and_a_touched_one_is_not_rewritten(proj
     seed.write_text("甲文章\n改过的正文。", encoding="utf-8")
     assert "1 written" in run("clean", cwd=project).stderr
     assert "改过的正文" in page.read_text(encoding="utf-8")
+
+
+def test_an_input_above_the_size_limit_is_refused_and_the_others_cleaned(project):
+    config = (project / "handbook.yml").read_text(encoding="utf-8")
+    (project / "handbook.yml").write_text(config.replace("  title_max_chars: 60", "  max_input_bytes: 20000\n  title_max_chars: 60"), encoding="utf-8")
+    shutil.copy(ROOT / "seeds" / "000_9b93f4d6943d791b.txt", project / "seeds")
+    (project / "seeds" / "huge.txt").write_bytes(("标题\n" + "窗口服务。" * 2000).encode())
+    done = run("clean", "--report", "report.json", cwd=project)
+    assert done.returncode == 1
+    assert "huge.txt: refused: it is 30,007 bytes, more than cleaner.max_input_bytes (20,000)" in done.stderr, done.stderr
+    assert [p.name for p in (project / "docs" / "essays").glob("*.md")] != [] and "Traceback" not in done.stderr

@@ -8,7 +8,7 @@ from damage import FOOTERS, TITLE, body_text, damage
 from handbook.clean import clean_text
 from handbook.config import load
 from handbook.faithful import signature
-from handbook.render import parse
+from handbook.render import escape, parse, unescape
 
 CONFIG = load()
 PROFILE = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -71,3 +71,37 @@ def test_damaged_essays_keep_every_character_of_their_body(seed, footer, encodin
     assert result.error is None, result.error
     assert result.essay.title == TITLE
     assert signature("".join(b.text for b in parse(result.markdown).blocks)) == signature(body_text())
+
+
+# Markdown's own characters, HTML and template openers, in every neighbourhood.
+marked = st.lists(st.sampled_from(
+    ["窗口", "a", "1", "1.", "2)", " ", "*", "_", "__", "`", "[", "]", "(", ")", "![", "{", "}", "{{", "{%", "{:", "#", "##", ">", "-", "+",
+     "!!!", "<", "<b>", "</p>", "<!--", "<http://a.cn>", "&", "&amp;", "&#42;", "&copy;", "&copy", "\\", "~~", "==", "^^", "++", "|", "$",
+     "。", "“", "”"]), min_size=1, max_size=25).map("".join).map(lambda s: " ".join(s.split()))
+
+
+@PROFILE
+@given(marked, st.booleans())
+def test_escaped_text_shows_exactly_itself_in_the_built_page(text, heading):
+    """What the site's Markdown makes of an escaped paragraph or heading is that text, no markup."""
+    import html
+    import re
+
+    import markdown
+    from mkdocs.config import load_config
+
+    if not text:
+        return
+    site = SITE.setdefault("config", load_config(str(CONFIG["root"] / "mkdocs.yml")))
+    source = ("## " if heading else "") + escape(text, heading=heading)
+    page = markdown.markdown(source, extensions=site["markdown_extensions"], extension_configs=site["mdx_configs"])
+    page = re.sub(r'<a class="headerlink"[^>]*>[^<]*</a>', "", page)
+    inner = re.fullmatch(r'<(h2)[^>]*>(.*)</h2>|<(p)>(.*)</p>', page, re.S)
+    assert inner, (source, page)
+    body = inner.group(2) if heading else inner.group(4)
+    assert "<" not in body, (source, page)  # no element: emphasis, code, link, tag
+    assert html.unescape(body) == text, (source, page)
+    assert unescape(escape(text, heading=heading)) == text
+
+
+SITE: dict = {}

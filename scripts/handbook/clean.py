@@ -16,9 +16,11 @@ from .footer import Furniture, split_footer
 from .outline import OutlineRules, outline, take_title
 from .read import HAN, read_text
 from .script import convert, traditional_share
-from .typography import restore_full_width_punctuation
+from .typography import pair_straight_double_quotes, restore_full_width_punctuation
 
 SUMMARY_MAX_CHARS = 80
+TYPOGRAPHY = [("restore_full_width_punctuation", restore_full_width_punctuation),
+              ("pair_straight_double_quotes", pair_straight_double_quotes)]
 
 
 @dataclass
@@ -40,6 +42,9 @@ def clean_text(data: bytes, source: str, config: dict) -> Cleaned:
     essay.meta["date"] = ""  # keeps the front matter's order: title, date, source, …
     essay.meta["source"] = name
     try:
+        limit = config["cleaner"].get("max_input_bytes")
+        if limit and len(data) > limit:
+            raise EssayError(f"it is {len(data):,} bytes, more than cleaner.max_input_bytes ({limit:,}) in handbook.yml allows")
         text, encoding = read_text(data)
         essay.text = repair.apply(text, repair.repairs(config), essay.repairs)
         split_footer(essay, Furniture.from_config(config["cleaner"]["footer"]))
@@ -52,7 +57,7 @@ def clean_text(data: bytes, source: str, config: dict) -> Cleaned:
         convert_script(essay, config["cleaner"]["traditional_threshold"])
         reference = essay.text
         essay.title, essay.text = (
-            repair.apply(part, [("restore_full_width_punctuation", restore_full_width_punctuation)], essay.repairs)
+            repair.apply(part, TYPOGRAPHY, essay.repairs)
             for part in (essay.title, essay.text)
         )
         outline(essay, rules)

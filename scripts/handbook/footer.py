@@ -17,6 +17,9 @@ from .script import variants
 _DATE = re.compile(r"((?:19|20)\d\d)\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 # Titles in a "related articles" list are short and never end a sentence.
 _LIST_ITEM_MAX_CHARS = 60
+# Furniture glued to the body's last line is a few items long; only the line's last this many
+# characters are tried as its start, so that a long line costs one pass, not one per piece.
+_GLUED_MAX_CHARS = 2000
 
 
 @dataclass(frozen=True)
@@ -126,7 +129,7 @@ def _unglue_last_line(lines: list[str], cut: int, furniture: Furniture) -> tuple
     line = lines[cut - 1]
     starts = [start for start, _ in _glued_parts(line)]
     for start, _ in _pieces(line)[1:]:
-        if is_furniture(line[start:], furniture):
+        if len(line) - start <= _GLUED_MAX_CHARS and is_furniture(line[start:], furniture):
             ends = [p for p in starts if p > start] + [len(line)]
             removed = [line[a:b].strip() for a, b in zip([start, *ends], ends)]
             return lines[: cut - 1] + [line[:start].rstrip()] + [r for r in removed if r] + lines[cut:], cut

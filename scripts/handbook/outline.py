@@ -62,9 +62,11 @@ def numeral(value: int, kind: str) -> str:
     return ("" if tens <= 1 else "〇一二三四五六七八九"[tens]) + ("十" if tens else "") + ("〇一二三四五六七八九"[ones] if ones else "")
 
 
-def split_inline_sequence(paragraph: str, kind: str) -> list[str]:
+def split_inline_sequence(paragraph: str, kind: str, absent: set[tuple[str, int]] | None = None) -> list[str]:
     """A paragraph opened by a numbered point also holds the next points, each after a sentence's
-    end (…明确责任。……二是落实制度，…): each point is a paragraph of its own.
+    end (…明确责任。……二是落实制度，…): each point is a paragraph of its own. ``absent`` collects
+    the points not found: they are not in any part of this paragraph either, so a caller that
+    goes on with the rest of it does not search again.
 
     >>> split_inline_sequence("一是学习。要多学。二是实践，要多做。三是总结。", "一是")
     ['一是学习。要多学。', '二是实践，要多做。', '三是总结。']
@@ -74,10 +76,12 @@ def split_inline_sequence(paragraph: str, kind: str) -> list[str]:
     parts = []
     match = dict((k, p) for k, p, _ in MARKERS)[kind].match(paragraph)
     value = number(match.group("n")) if match else None
-    while value is not None and value < 99:
+    while value is not None and value < 99 and (kind, value + 1) not in (absent or ()):
         following = re.compile(rf"(?<=[。！？])(?:[”’」』）]*)(?={_FORMS[kind].format(n=re.escape(numeral(value + 1, kind)))})")
         found = following.search(paragraph, match.end())
         if not found:
+            if absent is not None:
+                absent.add((kind, value + 1))
             break
         parts.append(paragraph[: found.end()])
         paragraph, value = paragraph[found.end() :], value + 1
@@ -238,11 +242,11 @@ def outline(essay: Essay, rules: OutlineRules) -> Essay:
     # those of the pieces, some of which appear only as a paragraph is split, so that cleaning the
     # output again, where each piece is a line of its own, gives the same levels.
     pieces: list[tuple[str, str | None, int | None]] = []  # text, heading kind (None: a paragraph), editor's level
-    i = 0
+    i, absent = 0, set()  # points not found in parts[i], which the rest of it does not hold either
     while i < len(parts):
         paragraph, heading, kind = parts[i], "", marker_kind(parts[i])
         if kind:
-            paragraph, *points = split_inline_sequence(paragraph, kind)
+            paragraph, *points = split_inline_sequence(paragraph, kind, absent)
             parts[i + 1 : i + 1] = points
             lead = lead_sentence(paragraph)
             if len(lead) <= rules.heading_max_chars:
@@ -261,6 +265,7 @@ def outline(essay: Essay, rules: OutlineRules) -> Essay:
         else:
             pieces.append((paragraph, None, None))
         i += 1
+        absent = set()
     levels = _Levels({marked for text, _, _ in pieces if (marked := marker_kind(text))})
     essay.blocks = [Block("heading", text, level or levels.level(kind)) if kind else Block("paragraph", text)
                     for text, kind, level in pieces]

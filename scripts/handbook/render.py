@@ -1,8 +1,12 @@
 """Rendering: an essay as Markdown with YAML front matter, and the same Markdown read back.
 
-Scraped text is data, never markup: every character that Markdown, HTML or a template engine
-could read as syntax is written as a character reference (``&#42;`` for ``*``), which every
-Markdown engine shows as the character itself.
+Scraped text is data, never markup, and the Markdown stays as readable as the text: a character
+is escaped only where Markdown, its extensions in ``mkdocs.yml``, HTML or a template engine would
+read it as syntax at that position (``*`` always, ``1.`` only at the start of a paragraph, ``<``
+only before a tag). Python-Markdown's backslash escapes are used where it has one; ``&`` and
+``<``, which it has none for, become ``&amp;`` and ``&lt;``; a doubled mark of the extensions
+pymdownx adds (``~~``, ``==``, ``^^``, ``++``) gets a character reference on its first mark, so
+the page stays literal if an office turns those on.
 """
 
 from __future__ import annotations
@@ -18,30 +22,61 @@ GENERATOR = "handbook"
 # libyaml's C loader and dumper when present: several times faster on thousands of pages.
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-# ASCII characters with a meaning in Markdown, its extensions, HTML or Jinja; `&` first of all.
-_SYNTAX = re.compile(r"[&<>*_`\[\]{}#|~^=\\!+$]")
-# At the start of a line: list items (- + 1.), and what the set above does not already cover.
-_LINE_START = re.compile(r"^(\s*)(?:([-+])|(\d+)([.)]))")
+# Anywhere in a block: what opens code, emphasis, links, attribute lists and templates; an `_`
+# between two letters or digits opens nothing (Python-Markdown's smart emphasis); `&` only where
+# it starts a character reference, `<` only where it starts a tag, a comment or an autolink.
+_INLINE = re.compile(
+    r"(?P<backslash>[\\`*\[{])|(?P<under>(?<![^\W_])_|_(?![^\W_]))|(?P<amp>&(?=#?\w+;))|(?P<lt><(?=[A-Za-z/!?]))"
+    r"|(?P<doubled>(?P<mark>[~=^+])(?=(?P=mark)))"
+)
+# At the start of a block: headings, quotes, list items, admonitions, a rule.
+_BLOCK_START = re.compile(r"^(?:(?P<mark>[#>+\-!])|\d+(?P<dot>[.)])(?=\s|$))")
+# At the end of a heading: closing hashes, which Python-Markdown strips.
+_HEADING_END = re.compile(r"#+$")
+# Backslash escapes, and character references (which ``escape`` never leaves in the text).
+_UNESCAPE = re.compile(r"\\([\\`*_{}\[\]()>#+\-.!])|&(#?\w+);")
 _HEADING = re.compile(r"(#{1,6}) (.*)")
 
 
-def escape(text: str) -> str:
-    """Make text show literally in Markdown.
+def escape(text: str, heading: bool = False) -> str:
+    """Text as Markdown that shows exactly that text, escaped only where it must be.
 
-    >>> escape("*重点* <script> {{ x }} 1. 甲")
-    '&#42;重点&#42; &#60;script&#62; &#123;&#123; x &#125;&#125; 1. 甲'
-    >>> escape("- 列表")
-    '&#45; 列表'
+    >>> escape("*重点* <script> {{ x }} a_b _c_ AT&T &amp; 1. 甲")
+    '\\\\*重点\\\\* &lt;script> \\\\{\\\\{ x }} a_b \\\\_c\\\\_ AT&T &amp;amp; 1. 甲'
+    >>> escape("1. 列表"), escape("1.警力不足", heading=True), escape("第1. 条"), escape("# 号"), escape("C#", heading=True)
+    ('1\\\\. 列表', '1.警力不足', '第1. 条', '\\\\# 号', 'C\\\\#')
     """
-    text = _SYNTAX.sub(lambda m: f"&#{ord(m.group(0))};", text)
-    return _LINE_START.sub(_escape_line_start, text)
+    text = _INLINE.sub(_escape_inline, text)
+    if heading:
+        return _HEADING_END.sub(lambda m: "\\#" * len(m.group(0)), text)
+    return _BLOCK_START.sub(lambda m: "\\" + m.group(0) if m.group("mark") else m.group(0)[:-1] + "\\" + m.group("dot"), text)
 
 
-def _escape_line_start(match: re.Match[str]) -> str:
-    indent, bullet, number, dot = match.groups()
-    if bullet:
-        return f"{indent}&#{ord(bullet)};"
-    return f"{indent}{number}&#{ord(dot)};"
+def _escape_inline(match: re.Match[str]) -> str:
+    kind = match.lastgroup if match.lastgroup != "mark" else "doubled"
+    char = match.group(0)
+    if kind == "amp":
+        return "&amp;"
+    if kind == "lt":
+        return "&lt;"
+    if kind == "doubled":
+        return f"&#{ord(char)};"
+    return "\\" + char
+
+
+def unescape(markdown: str) -> str:
+    """The text ``escape`` was given.
+
+    >>> unescape(escape("*重点* <b> a_b &amp; &#42; \\\\反斜杠 ~~删~~ 1. 甲"))
+    '*重点* <b> a_b &amp; &#42; \\\\反斜杠 ~~删~~ 1. 甲'
+    """
+    return _UNESCAPE.sub(_unescape_one, markdown)
+
+
+def _unescape_one(match: re.Match[str]) -> str:
+    if match.group(1):
+        return match.group(1)
+    return html.unescape(f"&{match.group(2)};")
 
 
 def to_markdown(essay: Essay) -> str:
@@ -56,16 +91,16 @@ def to_markdown(essay: Essay) -> str:
     <BLANKLINE>
     # 标题
     <BLANKLINE>
-    ## 一是&#42;要&#42;。
+    ## 一是\\*要\\*。
     <BLANKLINE>
     正文。
     <BLANKLINE>
     """
     front = {"title": essay.title, **essay.meta, "generator": GENERATOR}
-    lines = ["---", yaml.dump(front, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=10**6).strip(), "---", "", f"# {escape(essay.title)}", ""]
+    lines = ["---", yaml.dump(front, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=10**6).strip(), "---", "", f"# {escape(essay.title, heading=True)}", ""]
     for block in essay.blocks:
         prefix = "#" * block.level + " " if block.kind == "heading" else ""
-        lines += [prefix + escape(block.text), ""]
+        lines += [prefix + escape(block.text, heading=block.kind == "heading"), ""]
     return "\n".join(lines)
 
 
@@ -87,9 +122,9 @@ def parse(markdown: str, source: str = "") -> Essay:
     for chunk in re.split(r"\n\s*\n", body.strip()):
         heading = _HEADING.fullmatch(chunk.strip())
         if heading and len(heading.group(1)) == 1:
-            essay.title = html.unescape(heading.group(2))
+            essay.title = unescape(heading.group(2))
         elif heading:
-            essay.blocks.append(Block("heading", html.unescape(heading.group(2)), len(heading.group(1))))
+            essay.blocks.append(Block("heading", unescape(heading.group(2)), len(heading.group(1))))
         elif chunk.strip():
-            essay.blocks.append(Block("paragraph", html.unescape(" ".join(chunk.split("\n")))))
+            essay.blocks.append(Block("paragraph", unescape(" ".join(chunk.split("\n")))))
     return essay

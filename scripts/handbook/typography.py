@@ -1,18 +1,19 @@
 """Typography: the full-width punctuation the scraper folded to ASCII goes back, inside Chinese text.
 
-The scrape kept 、。“”《》 but turned ，：；（）！？ into ``, : ; ( ) ! ?`` (as NFKC does). A mark
-goes back to full width when Chinese text stands next to it; ASCII stays where it belongs: times
-(16:50:22), numbers (1,000), URLs, and Latin text.
+The scrape kept 、。“”《》 but turned ，：；（）！？ into ``, : ; ( ) ! ?`` (as NFKC does), and
+``&quot;`` decodes to a straight ``"``. A mark goes back to full width when Chinese text stands
+next to it; ASCII stays where it belongs: times (16:50:22), numbers (1,000), URLs, Latin text.
 """
 
 from __future__ import annotations
 
 import re
+from itertools import accumulate
 
 from .read import is_han
 
 FULL_WIDTH = {",": "，", ":": "：", ";": "；", "!": "！", "?": "？", "(": "（", ")": "）"}
-_TO_ASCII = str.maketrans({full: ascii_ for ascii_, full in FULL_WIDTH.items()})
+_TO_ASCII = str.maketrans({**{full: ascii_ for ascii_, full in FULL_WIDTH.items()}, "“": '"', "”": '"'})
 # URLs may hold the marks (?b=1,2). E-mail addresses hold none of them, so they need no
 # protection (a pattern for them, with ``\w``, tried every start in a run of Chinese).
 _PROTECTED = re.compile(r"(?:https?|ftp)://[^\s\u3000-\u303f\uff01-\uff5e\u4e00-\u9fff]+|www\.[A-Za-z0-9.-]+[^\s\u4e00-\u9fff]*")
@@ -31,8 +32,8 @@ def is_chinese(char: str) -> bool:
 def to_ascii_punctuation(text: str) -> str:
     """The inverse of this module's conversion, for comparing texts before and after it.
 
-    >>> to_ascii_punctuation("时间：16:50（北京）")
-    '时间:16:50(北京)'
+    >>> to_ascii_punctuation("时间：16:50（北京）“网上办”")
+    '时间:16:50(北京)"网上办"'
     """
     return text.translate(_TO_ASCII)
 
@@ -57,21 +58,51 @@ def restore_full_width_punctuation(text: str) -> str:
     return text
 
 
+def pair_straight_double_quotes(text: str) -> str:
+    """Straight double quotes, paired on a line, around or beside Chinese text → “ ”.
+
+    A line with an odd number of them is left as it is: which one is unpaired cannot be told.
+
+    >>> pair_straight_double_quotes('推进户籍业务"网上办"和"最多跑一次"。')
+    '推进户籍业务“网上办”和“最多跑一次”。'
+    >>> pair_straight_double_quotes('He said "yes". 见 http://x.cn/?q="a" 和 "单独')
+    'He said "yes". 见 http://x.cn/?q="a" 和 "单独'
+    """
+    if '"' not in text:
+        return text
+    chars = list(text)
+    protected = _protected_spans(text)
+    start = 0
+    for line in text.split("\n"):
+        quotes = [start + i for i, char in enumerate(line) if char == '"' and not _inside(start + i, protected)]
+        if len(quotes) % 2 == 0:
+            for open_, close in zip(quotes[::2], quotes[1::2]):
+                inside = text[open_ + 1 : close]
+                if any(map(is_chinese, inside)) or _chinese_beside(text, open_, -1) or _chinese_beside(text, close, +1):
+                    chars[open_], chars[close] = "“", "”"
+        start += len(line) + 1
+    return "".join(chars)
+
+
 def _convert_once(text: str) -> str:
     if not _ASCII_MARK.search(text):  # most titles, and text already converted
         return _tighten_pauses(text)
     chars = list(text)
     protected = _protected_spans(text)
+    # How many Chinese characters precede each position: whether a pair encloses any is a subtraction.
+    chinese_before = list(accumulate(map(is_chinese, text), initial=0))
     for open_, close in _paren_pairs(text):
         if _inside(open_, protected) or _inside(close, protected):
             continue
-        inside = text[open_ + 1 : close]
-        if any(is_chinese(c) for c in inside) or _chinese_beside(text, open_, -1) or _chinese_beside(text, close, +1):
+        if chinese_before[close] > chinese_before[open_ + 1] or _chinese_beside(text, open_, -1) or _chinese_beside(text, close, +1):
             chars[open_], chars[close] = "（", "）"
-    for match in _PAUSES.finditer(text):
-        i = match.start()
-        if not _inside(i, protected) and _belongs_to_chinese(text, i):
-            chars[i] = FULL_WIDTH[match.group()]
+    # Left to right, then right to left over what is converted so far: a run of marks beside
+    # Chinese text converts in two passes, not one pass per mark.
+    pauses = [match.start() for match in _PAUSES.finditer(text) if not _inside(match.start(), protected)]
+    for order in (pauses, reversed(pauses)):
+        for i in order:
+            if chars[i] in FULL_WIDTH and _belongs_to_chinese(chars, i):
+                chars[i] = FULL_WIDTH[chars[i]]
     return _tighten_pauses("".join(chars))
 
 
@@ -108,14 +139,14 @@ def _tighten_pauses(text: str) -> str:
     return _SPACE_AROUND_PAUSE.sub(lambda m: m.group(1) or m.group(2), text)
 
 
-def _belongs_to_chinese(text: str, i: int) -> bool:
-    before, after = text[i - 1 : i], text[i + 1 : i + 2]
+def _belongs_to_chinese(text: str | list[str], i: int) -> bool:
+    before, after = "".join(text[i - 1 : i]), "".join(text[i + 1 : i + 2])
     if before.isdigit() and after.isdigit() and text[i] in ",:":
         return False  # 1,000 and 16:50 stay
     return _chinese_beside(text, i, -1) or _chinese_beside(text, i, +1)
 
 
-def _chinese_beside(text: str, i: int, step: int) -> bool:
+def _chinese_beside(text: str | list[str], i: int, step: int) -> bool:
     """Whether the nearest non-space character on one side of ``text[i]`` is Chinese (or a mark now made full width)."""
     j = i + step
     while 0 <= j < len(text) and text[j] in " \t":
