@@ -75,9 +75,15 @@ def run(config: dict, sources: list[str], out: Path, jobs: int | None = None, pr
     inputs = expand(sources)
     config_path = str(Path(config["root"]) / CONFIG_NAME)
     cache_path = Path(config["root"]) / "build" / "cache" / f"clean-{hashlib.sha1(str(out.resolve()).encode()).hexdigest()[:12]}.json"
-    cache = _read_json(cache_path)
+    cache = _read_cache(cache_path)
     key = fingerprint(config)
-    manifest = Manifest(out)
+    root = os.path.realpath(config["root"])
+    seeds = {s: _relative(s, root) for s in inputs}
+    by_name = {os.path.basename(path): path for path in seeds.values()}
+    seeds_folder = os.path.join(str(config["paths"]["seeds"]), "")
+    manifest = Manifest(out, lambda name: by_name.get(name) or seeds_folder + name)
+    if manifest.warning:
+        print(f"handbook: warning: {manifest.warning}", file=sys.stderr)
 
     stats: dict[str, list[int]] = {}
     errors: dict[str, str] = {}
@@ -89,8 +95,15 @@ def run(config: dict, sources: list[str], out: Path, jobs: int | None = None, pr
             errors[source] = f"it cannot be read: {error.strerror or error}"
 
     def cached(source: str) -> bool:
+        """Cached with this code and configuration, its page there as written (not deleted, truncated or edited)."""
         entry = cache.get(source)
-        return bool(entry) and entry.get("key") == key and (out / entry["name"]).exists()
+        if not entry or entry.get("key") != key:
+            return False
+        try:
+            page = os.stat(out / entry["name"])
+        except OSError:
+            return False
+        return entry.get("page") == [page.st_size, page.st_mtime_ns] and manifest.owns(entry["name"])
 
     # An input whose size and time are as cached is not even read (a no-op `make` over thousands).
     hits = {s for s in stats if cached(s) and cache[s]["stat"] == stats[s]}
@@ -104,11 +117,12 @@ def run(config: dict, sources: list[str], out: Path, jobs: int | None = None, pr
     results = _clean_all([(datas[s], s, config_path) for s in todo], jobs, progress)
 
     titles = {s: cache[s]["title"] for s in hits} | {s: r.essay.title for s, r in results.items() if r.essay}
-    root = os.path.realpath(config["root"])
-    seeds = {s: _relative(s, root) for s in inputs}
     in_run = set(seeds.values())
     pages = {name for name in os.listdir(out) if name.endswith(".md")} if out.is_dir() else set()
-    taken = {name for name in pages if not manifest.owns(name)} | {n for n, seed in manifest.files.items() if seed not in in_run}
+    # Names follow from the current inputs alone: hand-written pages, and the pages of seeds
+    # outside this run that still exist; never a page whose seed is gone.
+    taken = {name for name in pages if manifest.is_hand_written(name)}
+    taken |= {n for n, seed in manifest.files.items() if seed not in in_run and os.path.exists(os.path.join(root, seed))}
     names = assign_names(titles, taken)
     renamed = [s for s in hits if names[s] != cache[s]["name"]]
     datas |= _read_all([s for s in renamed if s not in datas], errors)
@@ -142,6 +156,7 @@ def run(config: dict, sources: list[str], out: Path, jobs: int | None = None, pr
                     "stat": stats[source],
                     "title": result.essay.title,
                     "name": name,
+                    "page": [(page := os.stat(out / name)).st_size, page.st_mtime_ns],
                     "report": _entry(result),
                 }
         outcome.entries.append(_entry(result))
@@ -231,10 +246,18 @@ def _entry(result: Cleaned) -> dict:
     }
 
 
-def _read_json(path: Path) -> dict:
+def _read_cache(path: Path) -> dict:
+    """The cleaning cache; a damaged one is dropped with a warning (every entry is disposable)."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (FileNotFoundError, ValueError):
+        cache = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(cache, dict) or not all(isinstance(e, dict) and {"key", "digest", "stat", "title", "name", "report"} <= e.keys()
+                                                  for e in cache.values()):
+            raise ValueError("not a cache of cleaned essays")
+        return cache
+    except FileNotFoundError:
+        return {}
+    except (ValueError, UnicodeDecodeError) as error:
+        print(f"handbook: warning: {path} is damaged ({error}): every seed is cleaned again", file=sys.stderr)
         return {}
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import os
 import sys
 import traceback
+from contextlib import contextmanager
 from pathlib import Path
 
 from . import config as configuration
@@ -73,6 +75,15 @@ def _run(argv: list[str] | None) -> int:
 
     args = parser.parse_args(argv)
     config = configuration.load(args.config)
+    if args.command == "serve":
+        from . import site
+
+        return site.serve(config) or 0
+    with one_at_a_time(Path(config["root"]) / "build" / ".lock"):
+        return _command(args, config)
+
+
+def _command(args: argparse.Namespace, config: dict) -> int:
     if args.command == "clean":
         return run_clean(config, args.sources, args.out, args.report, args.jobs, args.quiet)
     if args.command == "build":
@@ -81,9 +92,27 @@ def _run(argv: list[str] | None) -> int:
         from . import booklet
 
         return booklet.main(args.options, config)
-    from . import site
+    raise AssertionError(args.command)
 
-    return site.serve(config) or 0
+
+@contextmanager
+def one_at_a_time(path: Path):
+    """Hold the project's build lock (an advisory lock on ``build/.lock``, released by the kernel
+    when the process ends, however it ends); a second build waits for the first, saying so."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+", encoding="utf-8") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            holder = lock.read().strip() or "?"
+            print(f"handbook: another build of this project is running (pid {holder}); waiting for it to finish…", file=sys.stderr)
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        lock.seek(0)
+        lock.truncate()
+        lock.write(str(os.getpid()))
+        lock.flush()
+        yield
 
 
 def run_clean(config: dict, sources: list[str], out: Path | None, report: Path | None, jobs: int | None, quiet: bool = False) -> int:

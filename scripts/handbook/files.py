@@ -1,7 +1,9 @@
 """Output files: stable readable names, atomic writes, and a manifest of what the cleaner owns.
 
-The cleaner writes only pages it generated (listed in the output folder's manifest), never over a
-hand-written page, and removes a generated page once its seed is gone.
+The cleaner writes only pages it generated, never over a hand-written page, and removes a
+generated page once its seed is gone. A page says itself that it is generated (its front matter
+holds ``generator: handbook`` and its seed's name under ``source:``); the output folder's manifest
+is a cache of that, rebuilt from the pages when it is lost or damaged.
 """
 
 from __future__ import annotations
@@ -104,19 +106,59 @@ def _replace(path: Path, fill) -> None:
         raise
 
 
-class Manifest:
-    """The output folder's record of the pages the cleaner generated: file name → source path."""
+_GENERATED = re.compile(r"\A---\n(?:.*\n)*?generator: handbook\n", re.M)
+_SOURCE = re.compile(r"^source: (.+)$", re.M)
 
-    def __init__(self, folder: Path) -> None:
+
+def generated_source(page: Path) -> str | None:
+    """The seed's name a generated page's front matter names, or None for any other file.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     page = Path(folder) / "a.md"
+    ...     _ = page.write_text("---\\ntitle: 甲\\nsource: 1.txt\\ngenerator: handbook\\n---\\n\\n# 甲\\n", encoding="utf-8")
+    ...     generated_source(page), generated_source(Path(folder) / "b.md")
+    ('1.txt', None)
+    """
+    try:
+        with page.open(encoding="utf-8", errors="replace") as f:
+            head = f.read(4096)
+    except OSError:
+        return None
+    front = head[: head.find("\n---\n", 3) + 1] if head.startswith("---\n") else ""
+    source = _SOURCE.search(front)
+    return source.group(1).strip().strip("'\"") if source and _GENERATED.match(front) else None
+
+
+class Manifest:
+    """The output folder's record of the pages the cleaner generated: file name → source path.
+
+    ``locate`` turns a seed's name (a page's ``source:``) into the path the record keeps; it is
+    used when the record is rebuilt from the pages."""
+
+    def __init__(self, folder: Path, locate=lambda name: name) -> None:
         self.folder = folder
         self.path = folder / MANIFEST
+        self.warning = ""
         try:
-            self.files: dict[str, str] = json.loads(self.path.read_text(encoding="utf-8"))["files"]
+            files = json.loads(self.path.read_text(encoding="utf-8"))["files"]
+            if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()):
+                raise ValueError("not a record of pages")
+            self.files: dict[str, str] = files
         except FileNotFoundError:
-            self.files = {}
+            self.files = self._from_pages(locate)
+            if self.files:
+                self.warning = f"{self.path} is missing: rebuilt from the pages' front matter"
+        except (ValueError, KeyError, TypeError, UnicodeDecodeError) as error:
+            self.files = self._from_pages(locate)
+            self.warning = f"{self.path} is damaged ({error}): rebuilt from the pages' front matter"
         self._pages: dict[str, set[str]] = {}  # seed -> its pages: a scan of all per essay made a clean quadratic
         for name, seed in self.files.items():
             self._pages.setdefault(seed, set()).add(name)
+
+    def _from_pages(self, locate) -> dict[str, str]:
+        pages = sorted(self.folder.glob("*.md")) if self.folder.is_dir() else []
+        return {page.name: locate(source) for page in pages if (source := generated_source(page))}
 
     def owns(self, name: str) -> bool:
         return name in self.files
@@ -146,7 +188,10 @@ class Manifest:
         self._pages[self.files.pop(name)].discard(name)
 
     def is_hand_written(self, name: str) -> bool:
-        return (self.folder / name).exists() and not self.owns(name)
+        """A page there that is neither recorded nor says it is generated (a page written by a
+        run killed before it saved the record is still the cleaner's)."""
+        path = self.folder / name
+        return path.exists() and not self.owns(name) and generated_source(path) is None
 
     def save(self) -> None:
         text = json.dumps({"generator": "handbook", "files": dict(sorted(self.files.items()))}, ensure_ascii=False, indent=1)

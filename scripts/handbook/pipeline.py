@@ -61,6 +61,9 @@ def build(config: dict[str, Any], clean: Callable[[], int]) -> tuple[int, list[S
             steps.append(step)
             if step.name == "booklet" and result:
                 built = result
+    from .site.build import publish_staged
+
+    publish_staged(config)  # every edition built, each switched into place at once
     if built:
         booklet.publish(config, built)
     if any(step.error for step in steps):
@@ -98,7 +101,7 @@ def _task(config: dict[str, Any], kind: str, edition: str | None, started: float
     if kind == "site":
         from .site import build as build_site, search
 
-        step = _measured(_step_name(kind, edition), lambda: build_site(config, edition, force=True), started)
+        step = _measured(_step_name(kind, edition), lambda: build_site(config, edition, force=True, publish=False), started)
         step.search_s = search.last_seconds
         return step, None
     from . import booklet

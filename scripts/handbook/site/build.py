@@ -1,9 +1,16 @@
 """Building and previewing the site: one MkDocs build per edition, each indexed for search.
 
-Each edition is built into a staging folder (``build/site/<edition>``) and then moved into its
-``site_dir`` (``site/``, ``site/zh-Hant/``), so building one edition never wipes another nested
-in it. A build is skipped when none of its inputs changed since the last one (a stamp per
-edition in ``build/site``).
+Each edition is built aside, into ``build/site/<edition>``, and then published at once: the
+finished folder becomes ``build/published/<edition>.<n>`` and the edition's ``site_dir``
+(``site/``, ``site/zh-Hant/``) is a symbolic link switched to it by one rename, so a web server
+serving ``site/`` never sees a partial or empty site. The previous version is kept until the
+next publication, for requests under way. An edition nested in another (``site/zh-Hant`` inside
+``site/``) is a link inside the other's folder, carried over to each new version of it, as are
+the booklets' ``downloads/``.
+
+A build is skipped when none of its inputs changed since the last one and its published files
+are as it left them (a stamp per edition in ``build/site``: the inputs' digest and the outputs'
+listing), so a deleted or damaged page of ``site/`` is built again.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ import json
 import logging
 import os
 import shutil
+import time
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -48,40 +56,61 @@ def site_dir(config: dict[str, Any], edition: str) -> Path:
     return Path(config["root"]) / spec.get("site_dir", "site" if edition == context.DEFAULT_EDITION else f"site/{edition}")
 
 
-def build(config: dict[str, Any], edition: str | None = None, *, force: bool = False) -> list[Path]:
-    """Build ``edition`` (default: every edition in handbook.yml) into its site folder.
+def build(config: dict[str, Any], edition: str | None = None, *, force: bool = False, publish: bool = True) -> list[Path]:
+    """Build ``edition`` (default: every edition in handbook.yml) and publish it into its site
+    folder; with ``publish=False`` leave it staged for ``publish_staged``.
 
     Returns the site folders built (empty when everything was up to date)."""
     built = []
     for name in [edition] if edition else editions(config):
         if _build_edition(config, name, force=force):
             built.append(site_dir(config, name))
+    if publish:
+        publish_staged(config)
     return built
 
 
 def up_to_date(config: dict[str, Any], edition: str, stamp: str | None = None) -> bool:
-    """Whether ``edition``'s site was built from exactly the inputs there are now (``stamp``)."""
-    stamp_file = Path(config["root"]) / "build" / "site" / f"{edition}.stamp"
-    return site_dir(config, edition).joinpath("index.html").is_file() and stamp_file.is_file() \
-        and stamp_file.read_text() == (stamp or _stamp(config, edition))
+    """Whether ``edition``'s published site was built from exactly the inputs there are now
+    (``stamp``) and its files are as the build left them."""
+    stamp_file = _folder(config) / f"{edition}.stamp"
+    if not (site_dir(config, edition).joinpath("index.html").is_file() and stamp_file.is_file()):
+        return False
+    return stamp_file.read_text() == f"{stamp or _stamp(config, edition)}\n{_listing(config, edition)}\n"
+
+
+def _folder(config: dict[str, Any]) -> Path:
+    return Path(config["root"]) / "build" / "site"
 
 
 def _build_edition(config: dict[str, Any], edition: str, *, force: bool) -> bool:
-    root = Path(config["root"])
-    staging = root / "build" / "site" / edition
-    target = site_dir(config, edition)
-    stamp_file = root / "build" / "site" / f"{edition}.stamp"
+    staging = _folder(config) / edition
     stamp = _stamp(config, edition)  # before building: an input changed during the build makes the next one rebuild
     if not force and up_to_date(config, edition, stamp):
         log.info("site %s: up to date", edition)
         return False
-    docs_dir = _docs_dir(config, edition)
-    mkdocs_build(config, edition, docs_dir, staging)
-    _publish(staging, target, nested=[site_dir(config, e) for e in editions(config) if e != edition])
-    stamp_file.parent.mkdir(parents=True, exist_ok=True)
-    stamp_file.write_text(stamp)
-    log.info("site %s: built into %s", edition, target)
+    pending = _folder(config) / f"{edition}.pending"
+    pending.unlink(missing_ok=True)
+    mkdocs_build(config, edition, _docs_dir(config, edition), staging)
+    pending.write_text(stamp)  # the staged build is complete
+    log.info("site %s: built", edition)
     return True
+
+
+def publish_staged(config: dict[str, Any]) -> list[str]:
+    """Publish every edition whose build is complete and staged, outer folders first; the editions published."""
+    published = []
+    for edition in sorted(editions(config), key=lambda e: len(site_dir(config, e).parts)):
+        pending = _folder(config) / f"{edition}.pending"
+        staging = _folder(config) / edition
+        if pending.is_file() and staging.is_dir():
+            stamp = pending.read_text()
+            _publish(config, edition, staging)
+            (_folder(config) / f"{edition}.stamp").write_text(f"{stamp}\n{_listing(config, edition)}\n")
+            pending.unlink()
+            published.append(edition)
+            log.info("site %s: published in %s", edition, site_dir(config, edition))
+    return published
 
 
 def mkdocs_build(config: dict[str, Any], edition: str, docs_dir: Path, out: Path) -> None:
@@ -122,18 +151,63 @@ def _docs_dir(config: dict[str, Any], edition: str) -> Path:
     return prepare_docs(config, edition)
 
 
-def _publish(staging: Path, target: Path, nested: Iterable[Path]) -> None:
-    """Replace ``target``'s contents by ``staging``'s, keeping other editions' folders inside it.
+def _publish(config: dict[str, Any], edition: str, staging: Path) -> None:
+    """Make ``staging`` the published version of ``edition``: one atomic switch of its link."""
+    store = Path(config["root"]) / "build" / "published"
+    store.mkdir(parents=True, exist_ok=True)
+    version = store / f"{edition}.{time.time_ns()}"
+    os.rename(staging, version)
+    target = site_dir(config, edition)
+    live = target.resolve() if target.is_dir() else None
+    if live is not None:
+        # What other steps keep in the published folder: the booklets' PDFs, nested editions.
+        if (live / "downloads").is_dir() and not (version / "downloads").exists():
+            shutil.copytree(live / "downloads", version / "downloads", copy_function=os.link)
+        for other in editions(config):
+            inner = site_dir(config, other)
+            if other != edition and inner.parent.resolve() == live:  # nested in this edition's folder
+                if inner.is_symlink():
+                    _link(version / inner.name, inner.resolve())
+                elif inner.is_dir():  # published before links were used: moved to the store once
+                    moved = store / f"{other}.{time.time_ns()}"
+                    os.rename(inner, moved)
+                    _link(inner, moved)
+                    _link(version / inner.name, moved)
+    if target.is_dir() and not target.is_symlink():  # published before links were used
+        os.rename(target, store / f"{edition}.{time.time_ns()}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _link(target, version)
+    for old in store.glob(f"{edition}.*"):  # the previous version stays, for requests under way
+        if old not in (version, live) and old.is_dir():
+            shutil.rmtree(old, ignore_errors=True)
 
-    The staged files are moved, not copied: at 10,000 essays an edition is a gigabyte."""
-    keep = {p.resolve() for p in nested}
-    target.mkdir(parents=True, exist_ok=True)
-    for child in target.iterdir():
-        if child.resolve() in keep:
-            continue
-        shutil.rmtree(child) if child.is_dir() and not child.is_symlink() else child.unlink()
-    for child in list(staging.iterdir()):
-        shutil.move(child, target / child.name)  # a rename on one file system
+
+def _link(path: Path, to: Path) -> None:
+    """Point ``path`` at ``to`` (a relative link) by one rename: it never does not exist."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.link")
+    tmp.unlink(missing_ok=True)
+    os.symlink(os.path.relpath(to, path.parent.resolve()), tmp)
+    os.replace(tmp, path)
+
+
+def _listing(config: dict[str, Any], edition: str) -> str:
+    """A digest of the published files of ``edition`` (names, sizes, times), leaving out the
+    booklets' ``downloads/`` and nested editions, which other steps check."""
+    top = site_dir(config, edition)
+    if not top.is_dir():
+        return ""
+    top = top.resolve()
+    skip = {top / "downloads"} | {site_dir(config, e).resolve() for e in editions(config) if e != edition}
+    digest = hashlib.sha256()
+    for folder, subfolders, files in os.walk(top):
+        subfolders[:] = sorted(d for d in subfolders if Path(folder, d) not in skip and not os.path.islink(os.path.join(folder, d)))
+        for name in sorted(files):
+            path = os.path.join(folder, name)
+            if os.path.islink(path) and Path(path).resolve() in skip:
+                continue
+            stat = os.stat(path)
+            digest.update(f"{os.path.relpath(path, top)}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
 
 
 def _files(folder: Path) -> list[Path]:
