@@ -89,10 +89,9 @@ def run_timed(argv: list[str], cwd: Path, log: Path, ok: tuple[int, ...] | None 
 
 
 class Trash:
-    """Folders set aside by renaming, deleted when the measuring is over. On this machine's ext4,
-    files created within about 40 s of thousands being deleted take 2-5 times as long (the inode
-    allocator skips recently deleted inodes, ``recently_deleted`` in perf): deleting the last
-    run's output just before the next made the cleaner's page writes 0.2 -> 0.9 ms each."""
+    """Folders set aside by renaming, deleted when the measuring is over: on ext4, files created
+    shortly after thousands are deleted are slower to create (the inode allocator skips recently
+    deleted inodes), which would be timed as the cleaner's."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder

@@ -7,11 +7,10 @@ browser fetched from the moment the box is focused until the result count is sho
 (the index's meta and folding table, the key shards, the shown essays' texts), and the time from
 typing to results (the search box's debounce included: that is what a reader waits), timed in the
 page: from the input event reaching the search box to the result count showing (``performance.now``).
-The same time seen from Python, which adds Playwright's round trips to the browser (30–90 ms), is
-kept as ``driver_ms``. The page has finished loading first (network idle), and the driver waits on
-a promise the page settles, not by polling it: Playwright's polling and its first script injection
-ran on the page's main thread inside the timed window and added 40–100 ms to it (before 16:00 on
-2026-11-23).
+The same time seen from Python, which adds Playwright's round trips to the browser, is kept as
+``driver_ms``. The page has finished loading first (network idle), and the driver waits on a
+promise the page settles, not by polling it: Playwright's polling and its script injection run on
+the page's main thread and would be timed with the search.
 """
 
 from __future__ import annotations
@@ -30,7 +29,7 @@ DONE = """() => { const m = document.querySelector('[data-hb-search-meta]');
                    return m && /找到|没有|沒有/.test(m.textContent); }"""
 # In the page: when the reader's input reached the search box, and when the result count showed.
 # ``__hb.shown`` settles then, so the driver waits on one promise instead of polling the page's
-# main thread every frame (Playwright's polling ran on the thread it was timing: 5-15 ms a frame).
+# main thread every frame (Playwright's polling runs on the thread it would be timing).
 CLOCK = """window.__hb = {input: null, done: null, shown: null, settle: null};
 document.addEventListener('input', (e) => {
   if (!e.target.matches('[data-hb-search-input]')) return;

@@ -2,8 +2,7 @@
 
 ``handbook build`` runs each edition's site and the booklets this way, and the booklet its
 volumes. A forked process imports nothing again and unpickles nothing: it starts with what its
-parent has loaded (spawning the build's three processes instead cost 2 CPU-seconds and a second
-of a 100-essay build). Its memory goes back to the system when it ends, and its CPU time is its
+parent has loaded, which spawning would import again. Its memory goes back to the system when it ends, and its CPU time is its
 own. ``concurrent.futures`` cannot fork a process per task, and ``multiprocessing.Pool`` waits
 forever when one of its processes is killed.
 

@@ -51,8 +51,8 @@ def variants(words: list[str]) -> list[str]:
     >>> variants(["网友评论"])
     ['网友评论', '網友評論']
 
-    The forms are kept in the installed cache (``_known_forms``): building the three converters
-    took 0.2 s of every clean, on its critical path, for the same few dozen words.
+    The forms are kept in the installed cache (``_known_forms``), so a clean does not build the
+    three converters for the same few dozen words.
     """
     known = _known_forms()
     missing = [(name, word) for name in TRADITIONAL_STANDARDS for word in words if word not in known[name]]

@@ -180,7 +180,7 @@ def _current(config: dict[str, Any], codes: list[str], options: dict[str, Any], 
     """The sources digest per edition, and the editions' up-to-date results (None if any is not)."""
     known = editions(config)
     files = sorted((Path(config.get("root", ".")) / config["paths"]["essays"]).glob("*.md"))
-    essays = hashlib.sha256()  # once for every edition: reading and hashing 10,000 essays takes ~0.4 s
+    essays = hashlib.sha256()  # once for every edition, not once per edition
     for path in files:
         essays.update(path.name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
     keys = {code: _sources_key(config, known[code], essays.digest(), options) for code in codes}

@@ -28,8 +28,8 @@ LABELS = {"contents": "目录", "edition": "{label}版", "date": "{y}年{m}月{d
           "volume": "第{n}册", "volumes": "共{n}册", "continued": "（续）"}
 
 # Essays per volume when handbook.yml does not say (``booklet.volume_max_essays``): Typst holds a
-# volume in memory, about 150 MB plus 2 MB per essay (~4.3 A5 pages each), so 300 essays take
-# ~0.75 GB, and two volumes typeset side by side stay under 2 GB.
+# volume in memory (bench/results.md gives the measured cost), so two volumes of this size
+# typeset side by side fit the memory of a small machine.
 VOLUME_MAX_ESSAYS = 300
 
 # Running heads longer than this (in characters) are cut and end in an ellipsis.

@@ -253,8 +253,8 @@ def _url_of(src_uri: str, config) -> str:
 
 
 def on_post_page(output: str, page, config) -> str:
-    """The sidebars (navigation and table of contents) without the theme's indentation: with
-    nested chapter groups that whitespace was over half a page's bytes and grew with depth.
+    """The sidebars (navigation and table of contents) without the theme's indentation, which
+    grows with the depth of nested chapter groups.
     An essay's title and text are kept for the search index, which so needs not read the pages back."""
     entry = search.page_entry(output)
     if entry is not None:
