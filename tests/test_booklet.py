@@ -549,5 +549,5 @@ def test_handbook_booklet_command_passes_its_options(capsys):
         cli.main(["--config", str(ROOT / "handbook.yml"), "booklet", "--help"])
     assert done.value.code == 0
     assert "--edition" in capsys.readouterr().out
-    assert cli.main(["booklet", "--edition", "zh-Latn"]) == 1
+    assert cli.main(["booklet", "--edition", "zh-Latn"]) == 2  # a usage error
     assert "no edition 'zh-Latn'" in capsys.readouterr().err

@@ -35,9 +35,11 @@ def test_cold_build_makes_both_sites_and_booklets_then_a_second_does_nothing(pro
     assert first.returncode == 0, first.stderr
     for site in (project / "site", project / "site" / "zh-Hant"):
         assert (site / "index.html").is_file() and (site / "search" / "meta.json").is_file()
-        pdfs = sorted(p.name for p in (site / "downloads").glob("*.pdf"))
+        pdfs = sorted(p.name for p in (site / "downloads").glob("handbook-*.pdf"))
         assert len(pdfs) == 2, pdfs  # the booklet and its imposed print file, copied after the site was built
         assert all(f'href="downloads/{name}"' in (site / "index.html").read_text(encoding="utf-8") for name in pdfs)
+        chapters = sorted(p.name for p in (site / "downloads").glob("chapter-*.pdf"))
+        assert len(chapters) == 4, chapters  # each of the two chapters, and its print file
     # One line says how long each step took: the sites and the booklets ran as steps of their own.
     summary = next(line for line in first.stderr.splitlines() if line.startswith("handbook build:"))
     steps = re.findall(r"(clean|site zh-Hans|site zh-Hant|booklet) [\d.]+ s", summary)

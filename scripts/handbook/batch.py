@@ -19,7 +19,7 @@ from types import SimpleNamespace
 
 from .clean import Cleaned, clean_text
 from .config import CONFIG_NAME, load
-from .files import Manifest, assign_names, files_below, write_atomic
+from .files import Manifest, assign_names, files_below, remove_leftovers, write_atomic
 
 # Batches smaller than this are cleaned in this process: starting workers costs more.
 PARALLEL_MIN_INPUTS = 64
@@ -81,6 +81,7 @@ def run(config: dict, sources: list[str], out: Path, jobs: int | None = None, pr
     seeds = {s: _relative(s, root) for s in inputs}
     by_name = {os.path.basename(path): path for path in seeds.values()}
     seeds_folder = os.path.join(str(config["paths"]["seeds"]), "")
+    remove_leftovers(out)
     manifest = Manifest(out, lambda name: by_name.get(name) or seeds_folder + name)
     if manifest.warning:
         print(f"handbook: warning: {manifest.warning}", file=sys.stderr)

@@ -8,6 +8,7 @@ default, description and example. ``CONFIGURATION.md`` is generated from it
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import sys
 from functools import lru_cache
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 CONFIG_NAME = "handbook.yml"
 OPENCC_SCHEMES = Literal["s2tw", "s2hk", "s2twp", "s2t"]
@@ -105,11 +106,32 @@ class Booklet(_Section):
     output: str = Field("build/booklet", description="Where the PDFs are written; they are then copied into each edition's `downloads/`.")
     volume_max_essays: int = Field(300, gt=0, description="An edition of more essays is printed in volumes, split at chapter boundaries (Typst holds a volume in memory).")
     jobs: int = Field(2, gt=0, description="Volumes typeset side by side, each in a process of its own.")
+    chapter_pdfs: bool = Field(True, description="Also print each chapter on its own (`chapter-<n>-<edition>.pdf`, linked from the chapter's page).")
 
     @field_validator("paper", mode="before")
     @classmethod
     def _upper(cls, paper: Any) -> Any:
         return paper.upper() if isinstance(paper, str) else paper
+
+
+class NamedBooklet(_Section):
+    """A booklet for a class: a selection of essays with a cover of its own, typeset by `make` in every edition and listed on the home page. An essay is selected when it is in one of `chapters`, is one of `essays` or holds one of `words` (in its title or text), and its date is within `since`/`until`; with dates alone, every essay of those dates."""
+
+    title: str = Field(description="The cover's title.", examples=["户籍窗口专题培训"])
+    subtitle: str = Field("", description="The cover's second line.", examples=["第一期"])
+    file: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$", description="File name stem, ASCII: `build/booklet/<edition>/<file>-<edition>.pdf`.", examples=["huji-training"])
+    chapters: list[str] = Field([], description="Chapters whose essays it holds.", examples=[["户籍窗口"]])
+    essays: list[str] = Field([], description="Seed file names of essays it holds.", examples=[["000_9b93f4d6943d791b.txt"]])
+    words: list[str] = Field([], description="It holds the essays whose title or text holds one of these words.", examples=[["电话回访"]])
+    since: dt.date | None = Field(None, description="Only essays dated on or after this day.", examples=["2014-01-01"])
+    until: dt.date | None = Field(None, description="Only essays dated on or before this day.", examples=["2015-12-31"])
+    layout: Literal["book", "handout"] = Field("book", description="`book`: each essay from a right-hand page; `handout`: essays one after another, no blank pages.")
+
+    @model_validator(mode="after")
+    def _selects(self) -> NamedBooklet:
+        if not (self.chapters or self.essays or self.words or self.since or self.until):
+            raise ValueError("a booklet needs at least one of chapters, essays, words, since, until")
+        return self
 
 
 class Handbook(_Section):
@@ -126,6 +148,16 @@ class Handbook(_Section):
     site: Site = Site()
     editions: dict[str, Edition] = Field(description="The editions, the Simplified one (the seeds' own text, no `opencc`) first.")
     booklet: Booklet = Booklet()
+    booklets: list[NamedBooklet] = Field([], description="Booklets for classes, each a selection of essays (see below).")
+
+    @field_validator("booklets")
+    @classmethod
+    def _unique_files(cls, booklets: list[NamedBooklet]) -> list[NamedBooklet]:
+        files = [booklet.file for booklet in booklets]
+        for file in files:
+            if files.count(file) > 1:
+                raise ValueError(f"two booklets have the file name {file!r}")
+        return booklets
 
     @field_validator("essays", mode="before")
     @classmethod
@@ -172,6 +204,11 @@ def load(path: Path | None = None) -> dict[str, Any]:
         raise ConfigError("\n".join(
             f"{path}:{_line_of(node, ['essays', seed, 'chapter'])[0]}: essays.{seed}.chapter: no chapter named {chapter}"
             f"{_did_you_mean(chapter, names)} (the chapters: {', '.join(names)})" for seed, chapter in wrong))
+    wrong = [(n, chapter) for n, booklet in enumerate(model.booklets) for chapter in booklet.chapters if chapter not in names]
+    if wrong:
+        raise ConfigError("\n".join(
+            f"{path}:{_line_of(node, ['booklets', str(n), 'chapters'])[0]}: booklets[{model.booklets[n].file}].chapters: no chapter named {chapter}"
+            f"{_did_you_mean(chapter, names)}" for n, chapter in wrong))
     config = model.model_dump()
     config["root"] = path.resolve().parent
     return config
@@ -188,6 +225,8 @@ def check_seeds(config: dict[str, Any], seeds: set[str]) -> None:
     named = [(["essays", seed], seed) for seed in config["essays"]]
     named += [(["chapters", str(n), "essays", str(i)], seed) for n, chapter in enumerate(config.get("chapters") or [])
               for i, seed in enumerate(chapter.get("essays") or [])]
+    named += [(["booklets", str(n), "essays", str(i)], seed) for n, booklet in enumerate(config.get("booklets") or [])
+              for i, seed in enumerate(booklet.get("essays") or [])]
     missing = [(location, seed) for location, seed in named if seed not in seeds]
     if not missing:
         return
@@ -230,7 +269,7 @@ def _describe(path: Path, node: yaml.Node | None, problem: dict) -> str:
 
 
 EXPECTED = {"int": "an integer", "float": "a number", "bool": "true or false", "string": "text", "list": "a list",
-            "dict": "keys and values", "model": "keys and values", "date": "a date (2014-01-31)"}
+            "dict": "keys and values", "model": "keys and values", "date": "a date (2014-01-31)", "date_from_datetime": "a date (2014-01-31)"}
 
 
 def _line_of(node: yaml.Node | None, location: list[str]) -> tuple[int | None, list[str]]:
@@ -250,7 +289,7 @@ def _line_of(node: yaml.Node | None, location: list[str]) -> tuple[int | None, l
         elif isinstance(node, yaml.SequenceNode) and part.isdigit() and int(part) < len(node.value):
             node = node.value[int(part)]
             line = node.start_mark.line + 1
-            name = next((v.value for k, v in node.value if k.value == "name"), None) if isinstance(node, yaml.MappingNode) else None
+            name = next((v.value for k, v in node.value if k.value in ("name", "file")), None) if isinstance(node, yaml.MappingNode) else None
             keys[-1:] = [f"{keys[-1]}[{name or part}]"] if keys else [part]
         else:
             keys.append(part)
@@ -334,7 +373,7 @@ def _type_name(annotation: Any) -> str:
         return " or ".join(_type_name(a) for a in args)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return "section"
-    return {"str": "text", "int": "integer", "float": "number", "bool": "true/false"}.get(getattr(annotation, "__name__", ""), str(annotation))
+    return {"str": "text", "int": "integer", "float": "number", "bool": "true/false", "date": "date"}.get(getattr(annotation, "__name__", ""), str(annotation))
 
 
 def _yaml(value: Any) -> str:

@@ -23,7 +23,8 @@ from typing import Any, Callable
 from .forked import ProcessDied, each_forked
 
 
-FAILED = 3  # the exit status when a step failed (1: the cleaner refused some inputs; 2: usage)
+FAILED = 3  # the exit status when a step failed (1: the cleaner refused some inputs)
+USAGE = 2   # a mistake in handbook.yml found once the essays are known (a booklet that selects nothing)
 
 
 @dataclass
@@ -43,29 +44,41 @@ def build(config: dict[str, Any], clean: Callable[[], int]) -> tuple[int, list[S
     """Run ``clean`` (the cleaner, returning its exit status), then the sites and booklets that
     are not up to date; the status and the steps run, the failed ones with their error."""
     from . import booklet
+    from .booklet import books
     from .site.build import editions, up_to_date
 
     started = time.perf_counter()
     cleaned: list[int] = []
     steps = [_measured("clean", lambda: cleaned.append(clean()), started)]
     status = cleaned[0] if cleaned else FAILED
+    named = books.current(config, "named")
+    if named is None:  # the named booklets first: the home page lists their page counts
+        try:
+            books.check_named(config)
+            holder: list = []
+            steps.append(_measured("booklets", lambda: holder.extend(books.build_books(config, "named", quiet=True)), started))
+            named = holder
+        except booklet.BookletError as error:
+            print(f"handbook build: {error}", file=sys.stderr)
+            status, named = max(status, USAGE), []
     tasks = [("site", edition) for edition in editions(config) if not up_to_date(config, edition)]
     try:
         built = booklet.current(config)
+        chapters = books.current(config, "chapters")
     except Exception:  # noqa: BLE001 - e.g. a bad booklet setting: its own step fails and says so
-        built = None
-    if built is None:
+        built = chapters = None
+    if built is None or chapters is None:
         tasks.append(("booklet", None))
     if tasks:
         for step, result in _run_all(config, tasks, started):
             steps.append(step)
             if step.name == "booklet" and result:
-                built = result
+                built, chapters = result
     from .site.build import publish_staged
 
     publish_staged(config)  # every edition built, each switched into place at once
     if built:
-        booklet.publish(config, built)
+        books.publish_all(config, built + (chapters or []) + named)
     if any(step.error for step in steps):
         for step in steps:
             if step.error:
@@ -106,8 +119,11 @@ def _task(config: dict[str, Any], kind: str, edition: str | None, started: float
         return step, None
     from . import booklet
 
+    from .booklet import books
+
     results: list = []
-    step = _measured(_step_name(kind, edition), lambda: results.extend(booklet.build(config, copy_to_site=False, quiet=True)), started)
+    step = _measured(_step_name(kind, edition), lambda: results.extend(
+        [booklet.build(config, copy_to_site=False, quiet=True), books.build_books(config, "chapters", quiet=True)]), started)
     return step, results
 
 

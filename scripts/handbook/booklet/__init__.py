@@ -67,6 +67,8 @@ class Result:
     volume: int = 1      # this volume's number, 1 … volumes
     volumes: int = 1
     data: Path | None = None  # the JSON the volume was typeset from (data.json, data-2.json …)
+    book: str = "handbook"    # the book's file name stem
+    essays: int = 0           # essays in this volume
 
 
 @dataclass(eq=False)
@@ -83,6 +85,7 @@ class _Volume:
     payload: str = ""
     key: str = ""
     title: str = ""
+    essays: int = 0
     previous: list[str] = field(default_factory=list)
 
 
@@ -117,33 +120,10 @@ def build(config: dict[str, Any], edition: str | None = None, *, paper: str | No
             print("booklet: no essays yet (run `handbook clean` first); nothing built", file=sys.stderr)
         return []
     date = build_date(essays)
-    plan = plan_volumes([len(chapter.essays) for chapter in chapters], options["volume_max_essays"])
-    import typst
-
     volumes: dict[str, list[_Volume]] = {}
     for code in codes:
         out = out_root / code
-        volumes[code] = []
-        for number, (parts, names) in enumerate(zip(plan, volume_names(code, len(plan))), start=1):
-            single = len(plan) == 1
-            volume = _Volume(known[code], number, len(plan), out, out / names[0],
-                             out / names[1] if options["impose"] else None,
-                             out / (".inputs.sha256" if single else f".inputs-{number}.sha256"),
-                             out / ("data.json" if single else f"data-{number}.json"))
-            selection = [SimpleNamespace(name=chapters[index].name, essays=list(chapters[index].essays[first:end]))
-                         for index, first, end in parts]
-            data = export(selection, config, known[code], paper=options["paper"], date=date,
-                          volume=None if single else (number, len(plan)),
-                          continued=[first > 0 for _, first, _ in parts])
-            volume.payload = json.dumps(data, ensure_ascii=False, sort_keys=True)  # no indent: the C encoder, ten times faster
-            volume.title = f"{data['title']}（{data['edition_label']}，{(data['volume'] + '，') if data['volume'] else ''}{data['labels']['imposed']}）"
-            digest = hashlib.sha256()
-            for part in (volume.payload.encode(), TEMPLATE.read_bytes(), IMPOSE_SOURCE.read_bytes(),
-                         repr((options["paper"], options["impose"], getattr(typst, "__version__", ""))).encode()):
-                digest.update(hashlib.sha256(part).digest())
-            volume.key = digest.hexdigest()
-            volume.previous = volume.stamp.read_text().split() if volume.stamp.is_file() else []
-            volumes[code].append(volume)
+        volumes[code] = plan_book(MAIN_BOOK, chapters, config, known[code], options, out, out, date)
         (out / SOURCES_STAMP).unlink(missing_ok=True)
 
     todo = [v for vs in volumes.values() for v in vs if force or not _fresh(v)]
@@ -168,6 +148,52 @@ def build(config: dict[str, Any], edition: str | None = None, *, paper: str | No
     return results
 
 
+@dataclass(frozen=True)
+class Book:
+    """What makes one printed book besides its essays: its file name stem, cover and layout."""
+    stem: str
+    title: str | None = None     # None: handbook.yml's title and subtitle
+    subtitle: str | None = None
+    layout: str = "book"         # or "handout": essays one after another, no blank pages
+
+
+MAIN_BOOK = Book("handbook")
+
+
+def plan_book(book: Book, chapters: list[Any], config: dict[str, Any], edition: Edition, options: dict[str, Any],
+              out: Path, records: Path, date: dt.date | None) -> list[_Volume]:
+    """The volumes of ``book`` (the essays of ``chapters``) in one edition, with the digest of
+    everything that shapes each; PDFs go to ``out``, data and stamps to ``records``."""
+    import typst
+
+    plan = plan_volumes([len(chapter.essays) for chapter in chapters], options["volume_max_essays"])
+    found = []
+    cover = {**config, "title": book.title if book.title is not None else config.get("title", ""),
+             "subtitle": book.subtitle if book.title is not None else config.get("subtitle", "")}
+    for number, (parts, names) in enumerate(zip(plan, volume_names(edition.code, len(plan), book.stem)), start=1):
+        single = len(plan) == 1
+        volume = _Volume(edition, number, len(plan), out, out / names[0],
+                         out / names[1] if options["impose"] else None,
+                         records / (".inputs.sha256" if single else f".inputs-{number}.sha256"),
+                         records / ("data.json" if single else f"data-{number}.json"))
+        selection = [SimpleNamespace(name=chapters[index].name, essays=list(chapters[index].essays[first:end]))
+                     for index, first, end in parts]
+        data = export(selection, cover, edition, paper=options["paper"], date=date,
+                      volume=None if single else (number, len(plan)),
+                      continued=[first > 0 for _, first, _ in parts], layout=book.layout)
+        volume.payload = json.dumps(data, ensure_ascii=False, sort_keys=True)  # no indent: the C encoder, ten times faster
+        volume.title = f"{data['title']}（{data['edition_label']}，{(data['volume'] + '，') if data['volume'] else ''}{data['labels']['imposed']}）"
+        volume.essays = sum(len(part.essays) for part in selection)
+        digest = hashlib.sha256()
+        for part in (volume.payload.encode(), TEMPLATE.read_bytes(), IMPOSE_SOURCE.read_bytes(),
+                     repr((options["paper"], options["impose"], getattr(typst, "__version__", ""))).encode()):
+            digest.update(hashlib.sha256(part).digest())
+        volume.key = digest.hexdigest()
+        volume.previous = volume.stamp.read_text().split() if volume.stamp.is_file() else []
+        found.append(volume)
+    return found
+
+
 def current(config: dict[str, Any]) -> list[Result] | None:
     """Every edition's volumes as last built, when nothing they are made from has changed since
     (known without loading the catalogue); else None: ``build`` has work to do."""
@@ -179,15 +205,23 @@ def _current(config: dict[str, Any], codes: list[str], options: dict[str, Any], 
              ) -> tuple[dict[str, str], list[Result] | None]:
     """The sources digest per edition, and the editions' up-to-date results (None if any is not)."""
     known = editions(config)
-    files = sorted((Path(config.get("root", ".")) / config["paths"]["essays"]).glob("*.md"))
-    essays = hashlib.sha256()  # once for every edition, not once per edition
-    for path in files:
-        essays.update(path.name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
-    keys = {code: _sources_key(config, known[code], essays.digest(), options) for code in codes}
+    essays = _essays_digest(config)  # once for every edition, not once per edition
+    keys = {code: _sources_key(config, known[code], essays, options) for code in codes}
     fresh = [_up_to_date(out_root / code, known[code], options, keys[code]) for code in codes]
-    if not files or not all(fresh):
+    if essays == _NO_ESSAYS or not all(fresh):
         return keys, None
     return keys, [result for results in fresh for result in results]
+
+
+_NO_ESSAYS = hashlib.sha256().digest()
+
+
+def _essays_digest(config: dict[str, Any]) -> bytes:
+    """A digest of the essays' files, names and contents."""
+    essays = hashlib.sha256()
+    for path in sorted((Path(config.get("root", ".")) / config["paths"]["essays"]).glob("*.md")):
+        essays.update(path.name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    return essays.digest()
 
 
 def publish(config: dict[str, Any], results: list[Result], *, copy_to_site: bool = True, quiet: bool = False) -> list[Result]:
@@ -218,6 +252,7 @@ def _typeset_all(todo: list[_Volume], options: dict[str, Any], date: dt.date | N
     tasks = []
     for volume in todo:
         volume.out.mkdir(parents=True, exist_ok=True)
+        volume.stamp.parent.mkdir(parents=True, exist_ok=True)
         volume.stamp.unlink(missing_ok=True)
         volume.data_file.write_text(volume.payload + "\n", encoding="utf-8")
         tasks.append(dict(payload=volume.payload, pdf=str(volume.pdf), imposed=str(volume.imposed) if volume.imposed else None,
@@ -376,17 +411,59 @@ def copy_into_site(result: Result, site_dir: Path) -> list[Path]:
 
 
 def main(argv: Sequence[str] | None = None, config: dict[str, Any] | None = None) -> int:
-    """``handbook booklet [--edition zh-Hans|zh-Hant] [--paper A5|A4] [--force]``; ``config``
-    defaults to the handbook.yml found from the working folder up."""
-    from ..config import load
+    """``handbook booklet [--edition E] [--paper A5|A4] [--force]`` builds every book (the
+    handbook, the chapters, the named booklets); with a selection (``--essays``, ``--chapters``,
+    ``--words``, ``--since``, ``--until``) and ``--title`` and ``--file``, one booklet for a class
+    and nothing else. ``config`` defaults to the handbook.yml found from the working folder up."""
+    from pydantic import ValidationError
 
-    parser = argparse.ArgumentParser(prog="handbook booklet", description="Build the print booklet (PDF and imposed print file).")
+    from ..config import NamedBooklet, load
+    from . import books
+
+    parser = argparse.ArgumentParser(prog="handbook booklet", description="Build the print booklets (PDF and imposed print file): "
+                                     "the handbook, one per chapter and the booklets of handbook.yml; or, given a selection, "
+                                     "one booklet of the essays it selects.")
     parser.add_argument("--edition", help="build only this edition (default: all in handbook.yml)")
     parser.add_argument("--paper", type=str.upper, choices=sorted(PAPERS), help="page size (default: booklet.paper in handbook.yml, else A5)")
     parser.add_argument("--force", action="store_true", help="typeset even when nothing changed")
+    one = parser.add_argument_group("one booklet for a class (written to build/booklet/<edition>/<FILE>-<edition>.pdf)")
+    one.add_argument("--essays", nargs="+", default=[], metavar="SEED", help="seed file names of essays it holds")
+    one.add_argument("--chapters", nargs="+", default=[], metavar="NAME", help="chapters whose essays it holds")
+    one.add_argument("--words", nargs="+", default=[], metavar="WORD", help="it holds the essays whose title or text holds one of these")
+    one.add_argument("--since", metavar="YYYY-MM-DD", help="only essays dated on or after this day")
+    one.add_argument("--until", metavar="YYYY-MM-DD", help="only essays dated on or before this day")
+    one.add_argument("--title", help="the cover's title")
+    one.add_argument("--subtitle", default="", help="the cover's second line")
+    one.add_argument("--file", metavar="STEM", help="file name stem (ASCII letters, digits, - and _)")
+    one.add_argument("--layout", choices=("book", "handout"), default="book", help="book (default) or handout: no blank pages")
     args = parser.parse_args(argv)
+    config = config or load()
+    if args.paper:
+        config = {**config, "booklet": {**config["booklet"], "paper": args.paper}}
+    codes = [args.edition] if args.edition else list(editions(config))
+    if args.edition and args.edition not in editions(config):
+        print(f"booklet: no edition {args.edition!r} in handbook.yml (known: {', '.join(editions(config))})", file=sys.stderr)
+        return 2
+    spec = {key: getattr(args, key) for key in ("title", "subtitle", "file", "chapters", "essays", "words", "since", "until", "layout")}
+    if any(spec[key] for key in ("chapters", "essays", "words", "since", "until", "title", "file")):
+        try:
+            spec = NamedBooklet.model_validate({k: v for k, v in spec.items() if v not in (None, "", [])}).model_dump()
+            results = books.one_off(config, spec, codes)
+        except ValidationError as error:
+            problem = error.errors()[0]
+            print(f"booklet: --{'.'.join(map(str, problem['loc'])) or 'selection'}: {problem['msg'].removeprefix('Value error, ')}", file=sys.stderr)
+            return 2
+        except BookletError as error:
+            print(f"booklet: {error}", file=sys.stderr)
+            return 2
+        for result in results:
+            print(f"booklet {spec['file']} {result.edition}: {result.pdf} ({result.essays} essays, {result.pages} pages)", file=sys.stderr)
+        return 0
     try:
-        build(config or load(), args.edition, paper=args.paper, force=args.force)
+        results = build(config, args.edition, force=args.force, copy_to_site=False)
+        for kind in books.KINDS:
+            results += books.build_books(config, kind, force=args.force)
+        books.publish_all(config, results)
     except (BookletError, ValueError) as error:
         print(f"booklet: {error}", file=sys.stderr)
         return 1

@@ -114,14 +114,16 @@ def plan_volumes(sizes: Sequence[int], limit: int | None) -> list[list[tuple[int
     return volumes
 
 
-def volume_names(edition: str, volumes: int) -> list[tuple[str, str]]:
-    """(typeset PDF, imposed PDF) file names of an edition's volumes: ``handbook-<edition>.pdf``
-    when there is one volume, else ``handbook-<edition>-1.pdf`` … (the site links these).
+def volume_names(edition: str, volumes: int, stem: str = "handbook") -> list[tuple[str, str]]:
+    """(typeset PDF, imposed PDF) file names of a book's volumes in an edition: ``<stem>-<edition>.pdf``
+    when there is one volume, else ``<stem>-<edition>-1.pdf`` … (the site links these).
 
     >>> volume_names("zh-Hans", 2)
     [('handbook-zh-Hans-1.pdf', 'handbook-zh-Hans-1-booklet.pdf'), ('handbook-zh-Hans-2.pdf', 'handbook-zh-Hans-2-booklet.pdf')]
+    >>> volume_names("zh-Hant", 1, "huji")
+    [('huji-zh-Hant.pdf', 'huji-zh-Hant-booklet.pdf')]
     """
-    stems = [f"handbook-{edition}"] if volumes <= 1 else [f"handbook-{edition}-{n}" for n in range(1, volumes + 1)]
+    stems = [f"{stem}-{edition}"] if volumes <= 1 else [f"{stem}-{edition}-{n}" for n in range(1, volumes + 1)]
     return [(f"{stem}.pdf", f"{stem}-booklet.pdf") for stem in stems]
 
 
@@ -196,14 +198,15 @@ def build_date(essays: Iterable[Any], environ: dict[str, str] | None = None) -> 
 
 def export(chapters: Iterable[Any], config: dict[str, Any], edition: Edition,
            paper: str = "A5", date: dt.date | None | str = "auto", volume: tuple[int, int] | None = None,
-           continued: Sequence[bool] = ()) -> dict[str, Any]:
+           continued: Sequence[bool] = (), layout: str = "book") -> dict[str, Any]:
     """The data for one edition's booklet.
 
     ``chapters`` is the catalogue (``handbook.catalogue.load_catalogue``): objects with ``.name``
     and ``.essays``, each entry holding an ``.essay`` (an ``Essay``) or being one. ``date`` is the
     cover's date; "auto": ``build_date`` of the essays; None: no date. ``volume`` (number, count)
     names one volume of several on the cover and in the metadata; ``continued[i]`` marks chapter
-    ``i`` as the continuation of a chapter begun in the previous volume.
+    ``i`` as the continuation of a chapter begun in the previous volume. ``layout`` "handout"
+    sets essays one after another, without the blank pages that start each on a right-hand page.
     """
     chapters = list(chapters)
     essays = [getattr(entry, "essay", entry) for chapter in chapters for entry in chapter.essays]
@@ -245,6 +248,7 @@ def export(chapters: Iterable[Any], config: dict[str, Any], edition: Edition,
         "region": edition.region,
         "fonts": {"body": f"Noto Serif CJK {edition.fonts}", "heading": f"Noto Sans CJK {edition.fonts}"},
         "labels": labels,
+        "layout": layout,
         **geometry,
         "chapters": data_chapters,
     }

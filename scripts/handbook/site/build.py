@@ -184,8 +184,9 @@ def _publish(config: dict[str, Any], edition: str, staging: Path) -> None:
 
 def _link(path: Path, to: Path) -> None:
     """Point ``path`` at ``to`` (a relative link) by one rename: it never does not exist."""
+    for left in path.parent.glob(f".{path.name}.*.link"):  # of a publication killed half-way
+        left.unlink(missing_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.link")
-    tmp.unlink(missing_ok=True)
     os.symlink(os.path.relpath(to, path.parent.resolve()), tmp)
     os.replace(tmp, path)
 
@@ -232,6 +233,9 @@ def _stamp(config: dict[str, Any], edition: str) -> str:
         digest.update(path.read_bytes())
     # Thousands of pages: their size and modification time stand for their content (the cleaner
     # rewrites a page only when its bytes change, so an unchanged page keeps its time).
+    named = Path(config["root"]) / str((config.get("booklet") or {}).get("output", "build/booklet")) / ".named.json"
+    if named.is_file():  # the home page lists the named booklets' page counts
+        digest.update(named.read_bytes())
     for path in _files(Path(config["root"]) / "docs"):
         stat = path.stat()
         digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())

@@ -206,6 +206,52 @@ def _downloads(booklet: dict[str, Any], labels: dict[str, str]) -> str:
     return f'<p class="hb-downloads">{escape(labels["downloads"])}{"；".join(groups)}</p>\n\n'
 
 
+def _pdf_links(pdf: str, imposed: str | None, labels: dict[str, str], to_downloads: str) -> str:
+    links = [f'<a href="{escape(to_downloads + pdf)}">{escape(labels["pdf"])}</a>']
+    if imposed:
+        links.append(f'<a href="{escape(to_downloads + imposed)}">{escape(labels["booklet_pdf"])}</a>')
+    return " · ".join(links)
+
+
+def _named_booklets(labels: dict[str, str]) -> str:
+    """The home page's section of booklets for classes (handbook.yml's ``booklets``), with the
+    number of essays and pages of each as last typeset (the build typesets them before the site)."""
+    from handbook.booklet import books
+
+    run = _state["run"]
+    listing = books.named_listing(run.config, run.edition)
+    if not listing:
+        return ""
+    to = lambda text: ui.convert(text, run.edition, run.config)  # noqa: E731
+    lines = [f"## {site_nav.md_text(labels['named_booklets'])}", ""]
+    for booklet in listing:
+        title = booklet["title"] + (f"（{booklet['subtitle']}）" if booklet["subtitle"] else "")
+        size = labels["named_booklet_size"].format(n=booklet["essays"], p=booklet["pages"])
+        links = "；".join(_pdf_links(pdf, imposed, labels, "downloads/") for pdf, imposed in booklet["files"])
+        lines.append(f'- <span class="hb-booklet">{escape(to(title))}</span>（{escape(size)}）：{links}')
+    return "\n".join(lines) + "\n\n"
+
+
+def _chapter_downloads(uri: str, page, labels: dict[str, str]) -> str:
+    """A chapter page's links to the chapter's own PDF (``booklet.chapter_pdfs``)."""
+    from handbook.booklet import books, data as booklet_data
+
+    run = _state["run"]
+    booklet = run.config.get("booklet") or {}
+    if not booklet.get("chapter_pdfs", True):
+        return ""
+    numbers = {section.src_uri: n for n, section in enumerate(_state["sections"], start=1)}
+    if uri not in numbers:
+        return ""
+    section = _state["sections"][numbers[uri] - 1]
+    files = books.chapter_files(run.edition, numbers[uri], len(section.items),
+                                booklet.get("volume_max_essays", booklet_data.VOLUME_MAX_ESSAYS))
+    to_downloads = get_relative_url("downloads/", page.url)
+    to_downloads = to_downloads if to_downloads.endswith("/") else to_downloads + "/"
+    links = "；".join(_pdf_links(pdf, imposed if booklet.get("impose", True) else None, labels, to_downloads) for pdf, imposed in files)
+    return f'<p class="hb-downloads">{escape(labels["chapter_downloads"])}{links}</p>\n\n'
+
+
 def on_page_markdown(markdown: str, page, config, files) -> str:
     uri = page.file.src_uri
     labels = _state["labels"]
@@ -216,7 +262,7 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
             head += f"{site_nav.md_text(_state['subtitle'])}\n{{: .hb-subtitle }}\n\n"
         booklet = _state["run"].config.get("booklet")
         if booklet:  # the booklet step copies its PDFs into <site>/downloads/ after the site is built
-            head += _downloads(booklet, labels)
+            head += _downloads(booklet, labels) + _named_booklets(labels)
         catalogue = site_nav.home_catalogue(_state["sections"], uri, labels, _state["fanout"], _state["home_max"])
         return head + site_nav.with_catalogue(markdown, catalogue)
     item = _state["items"].get(uri)
@@ -224,6 +270,9 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
         listing = _state["listings"].get(uri)
         if listing is not None and page.meta.get("handbook_kind") in ("chapter", "group"):
             page.meta["title"] = Markup(escape(listing.title))
+            if page.meta.get("handbook_kind") == "chapter":
+                head, _, rest = markdown.partition("\n\n")
+                return f"{head}\n\n{_chapter_downloads(uri, page, labels)}{rest}"
         elif "title" in page.meta:
             page.meta["title"] = Markup(escape(str(page.meta["title"])))
         return markdown

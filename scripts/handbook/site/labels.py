@@ -33,6 +33,9 @@ LABELS = {
     "downloads": "下载：",
     "pdf": "PDF 版",
     "booklet_pdf": "骑马钉印刷版",
+    "chapter_downloads": "本章下载：",
+    "named_booklets": "培训专题手册",
+    "named_booklet_size": "{n} 篇文章，{p} 页",
 }
 
 
