@@ -7,7 +7,9 @@ next to it; ASCII stays where it belongs: times (16:50:22), numbers (1,000), URL
 
 from __future__ import annotations
 
+import math
 import re
+from bisect import bisect_right
 from itertools import accumulate
 
 from .read import is_han
@@ -122,7 +124,13 @@ def _protected_spans(text: str) -> list[tuple[int, int]]:
 
 
 def _inside(i: int, spans: list[tuple[int, int]]) -> bool:
-    return any(start <= i < end for start, end in spans)
+    """Whether position ``i`` lies in one of ``spans`` (sorted, not overlapping): a binary search.
+
+    >>> _inside(3, [(0, 2), (3, 5)]), _inside(2, [(0, 2), (3, 5)])
+    (True, False)
+    """
+    k = bisect_right(spans, (i, math.inf)) - 1
+    return k >= 0 and i < spans[k][1]
 
 
 # A pause mark (，：；) carries its own space; one typed beside it is the ASCII habit. Spaces around
