@@ -244,6 +244,7 @@ def _entry(result: Cleaned) -> dict:
         "original_script": essay.meta.get("original_script") if essay else None,
         "repairs": dict(sorted(essay.repairs.items())) if essay else {},
         "removed": essay.removed if essay else [],
+        "notes": essay.notes if essay else [],
     }
 
 
@@ -282,6 +283,10 @@ def summary(outcome: Outcome, out: Path) -> str:
     footer_lines = sum(len(entry["removed"]) for entry in entries if entry["source"] in outcome.fresh)
     if footer_lines:
         lines.append(f"  footer lines removed: {footer_lines}")
+    noted = [entry for entry in entries if entry["source"] in outcome.fresh and entry["notes"]]
+    if noted:
+        count = sum(len(entry["notes"]) for entry in noted)
+        lines.append(f"  notes for the editor (in the report): {count} in {len(noted)} essay{'s' if len(noted) != 1 else ''}")
     for entry in outcome.refused:
         lines.append(f"{entry['source']}: refused: {entry['error']}")
     return "\n".join(lines)

@@ -16,7 +16,7 @@ from .footer import Furniture, split_footer
 from .outline import OutlineRules, outline, take_title
 from .read import HAN, read_text
 from .script import convert, traditional_share
-from .typography import pair_straight_double_quotes, restore_full_width_punctuation
+from .typography import pair_straight_double_quotes, restore_full_width_punctuation, unpaired_double_quotes
 
 SUMMARY_MAX_CHARS = 80
 TYPOGRAPHY = [("restore_full_width_punctuation", restore_full_width_punctuation),
@@ -60,6 +60,7 @@ def clean_text(data: bytes, source: str, config: dict) -> Cleaned:
             repair.apply(part, TYPOGRAPHY, essay.repairs)
             for part in (essay.title, essay.text)
         )
+        essay.notes += [f"unpaired straight double quote, left as typed: {line}" for line in unpaired_double_quotes(essay.title + "\n" + essay.text)]
         outline(essay, rules)
         apply_overrides(essay, config)
         essay.meta["summary"] = summary(essay)
