@@ -35,6 +35,7 @@ INPUTS = {
     "short numbered lines (一、窗口)": lambda: "一、窗口\n",
     "straight double quotes (推进\"网上办\"，)": lambda: '推进"网上办"，',
     "URLs in Chinese text (见 http://…)": lambda: "见 http://a.cn/?q=1,2 ",
+    "related-article lists glued on one line (甲文 相关文章 …)": lambda: "甲文 相关文章 ",
 }
 
 
