@@ -29,7 +29,7 @@ INPUTS = {
     "spaced characters (窗 口 窗 口 …)": lambda: "窗 口 ",
     "nested parentheses": lambda: "(",
     "entities (&nbsp; &bsp; &ampnbsp; &quot;, 4 per 32 bytes)": lambda: "窗口&nbsp;&bsp;&ampnbsp;&quot;",
-    "tags (<span> </span> <br/>, 3 per 37 bytes)": lambda: "窗口<span>服务</span><br/>",
+    "tags (<span> </span> <br/>, 3 per 24 bytes)": lambda: "窗<span>口</span><br/>",
     "numbered points, one a sentence (一是。一是。…)": lambda: "一是。",
     "numbered points glued on one line (一是…。二是…。)": lambda: "一是窗口。二是服务。",
     "short numbered lines (一、窗口)": lambda: "一、窗口\n",
