@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 
-from .clean import Cleaned, clean_text
+from .clean import Cleaned, clean_text, size_error
 from .config import CONFIG_NAME, load
 from .files import Manifest, assign_names, files_below, remove_leftovers, write_atomic
 
@@ -91,9 +91,13 @@ def run(config: dict, sources: list[str], out: Path, jobs: int | None = None, pr
     for source in inputs:
         try:
             stat = os.stat(source)
-            stats[source] = [stat.st_size, stat.st_mtime_ns]
         except OSError as error:
             errors[source] = f"it cannot be read: {error.strerror or error}"
+            continue
+        if too_large := size_error(stat.st_size, config):
+            errors[source] = too_large  # never read into memory
+        else:
+            stats[source] = [stat.st_size, stat.st_mtime_ns]
 
     def cached(source: str) -> bool:
         """Cached with this code and configuration, its page there as written (not deleted, truncated or edited)."""

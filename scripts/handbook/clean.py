@@ -42,9 +42,8 @@ def clean_text(data: bytes, source: str, config: dict) -> Cleaned:
     essay.meta["date"] = ""  # keeps the front matter's order: title, date, source, …
     essay.meta["source"] = name
     try:
-        limit = config["cleaner"].get("max_input_bytes")
-        if limit and len(data) > limit:
-            raise EssayError(f"it is {len(data):,} bytes, more than cleaner.max_input_bytes ({limit:,}) in handbook.yml allows")
+        if too_large := size_error(len(data), config):
+            raise EssayError(too_large)
         text, encoding = read_text(data)
         essay.text = repair.apply(text, repair.repairs(config), essay.repairs)
         split_footer(essay, Furniture.from_config(config["cleaner"]["footer"]))
@@ -70,6 +69,18 @@ def clean_text(data: bytes, source: str, config: dict) -> Cleaned:
     except EssayError as error:
         return Cleaned(source, error=str(error))
     return Cleaned(source, essay, markdown, encoding)
+
+
+def size_error(size: int, config: dict) -> str | None:
+    """Why an input of ``size`` bytes is refused, if it is larger than ``cleaner.max_input_bytes``.
+
+    >>> size_error(6_000_000, {"cleaner": {"max_input_bytes": 5_000_000}})
+    'it is 6,000,000 bytes, more than cleaner.max_input_bytes (5,000,000) in handbook.yml allows'
+    """
+    limit = config["cleaner"].get("max_input_bytes")
+    if limit and size > limit:
+        return f"it is {size:,} bytes, more than cleaner.max_input_bytes ({limit:,}) in handbook.yml allows"
+    return None
 
 
 def convert_script(essay: Essay, threshold: float) -> None:
