@@ -2,11 +2,11 @@
 
 Scraped text is data, never markup, and the Markdown stays as readable as the text: a character
 is escaped only where Markdown, its extensions in ``mkdocs.yml``, HTML or a template engine would
-read it as syntax at that position (``*`` always, ``1.`` only at the start of a paragraph, ``<``
-only before a tag). Python-Markdown's backslash escapes are used where it has one; ``&`` and
-``<``, which it has none for, become ``&amp;`` and ``&lt;``; a doubled mark of the extensions
-pymdownx adds (``~~``, ``==``, ``^^``, ``++``) gets a character reference on its first mark, so
-the page stays literal if an office turns those on.
+read it as syntax at that position (``*`` only with another in the block, ``1.`` only at the
+start of a paragraph, ``<`` only before a tag). Python-Markdown's backslash escapes are used
+where it has one; ``&`` and ``<``, which it has none for, become ``&amp;`` and ``&lt;``; a
+doubled mark of the extensions pymdownx adds (``~~``, ``==``, ``^^``, ``++``) gets a character
+reference on its first mark, so the page stays literal if an office turns those on.
 """
 
 from __future__ import annotations
