@@ -108,6 +108,8 @@ _GLUE = re.compile(
     r"(?<=[\u4e00-\u9fff。！？；…”’》）】)?!;])[ \u00a0\u3000]+(?=[\u4e00-\u9fff“‘《（【(\u2460-\u2473])"
     r"|(?<=[。！？；…”’》）】)?!;])[ \u00a0\u3000]+(?=[0-9\[])"  # after a sentence: 1. (1) open a new one
 )
+# A bare heading neither ends a sentence nor introduces what follows (：).
+_ENDS_OR_INTRODUCES = re.compile(f"[{_SENTENCE_END}：:]")
 _LEAD_SENTENCE = re.compile(rf"[^{_SENTENCE_END}]*[{_SENTENCE_END}]+[”’」』）]*")
 
 
@@ -193,8 +195,8 @@ def is_bare_heading(paragraph: str, rules: OutlineRules) -> bool:
     """
     return (
         len(paragraph) <= rules.heading_max_chars
-        and not any(c in _SENTENCE_END + "：:" for c in paragraph)
-        and any(is_chinese(c) for c in paragraph)
+        and not _ENDS_OR_INTRODUCES.search(paragraph)
+        and any(map(is_chinese, paragraph))
     )
 
 
