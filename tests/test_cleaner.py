@@ -367,3 +367,11 @@ def test_pathological_inputs_clean_faithfully(kind):
     han = re.compile(r"[\u4e00-\u9fff]")
     kept = sum(len(han.findall(text)) for text in [block.text for block in result.essay.blocks] + result.essay.removed)
     assert kept == len(han.findall(raw.decode())) - len("标题")
+
+
+def test_lone_marks_stay_as_typed_and_paired_ones_are_escaped():
+    result = clean("标题\n总述。\n按5*3计，见C:\\Windows目录，[注另见，{甲同上。\n*重点*在[附件]里。")
+    page = result.markdown.split("---", 2)[2]
+    assert "按5*3计，见C:\\Windows目录，[注另见，{甲同上。" in page, page
+    assert "\\*重点\\*在\\[附件]里。" in page, page
+    assert [text for _, text in blocks(result)][-1] == "*重点*在[附件]里。"

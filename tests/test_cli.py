@@ -231,3 +231,16 @@ def test_an_input_above_the_size_limit_is_refused_and_the_others_cleaned(project
     assert done.returncode == 1
     assert "huge.txt: refused: it is 30,007 bytes, more than cleaner.max_input_bytes (20,000)" in done.stderr, done.stderr
     assert [p.name for p in (project / "docs" / "essays").glob("*.md")] != [] and "Traceback" not in done.stderr
+
+
+def test_an_unpaired_straight_quote_is_left_as_typed_and_named_in_the_report(project):
+    (project / "seeds" / "quotes.txt").write_text(
+        '关于窗口服务\n推进户籍业务&quot;网上办&quot;，实行一窗通办。\n群众反映&quot;办事难的问题得到解决。\n', encoding="utf-8")
+    done = run("clean", "--report", "report.json", cwd=project)
+    assert done.returncode == 0, done.stderr
+    [entry] = json.loads((project / "report.json").read_text(encoding="utf-8"))
+    assert entry["repairs"]["pair_straight_double_quotes"] == 1
+    assert entry["notes"] == ['unpaired straight double quote, left as typed: 群众反映"办事难的问题得到解决。']
+    assert "notes for the editor (in the report): 1 in 1 essay" in done.stderr, done.stderr
+    page = next((project / "docs" / "essays").glob("*.md")).read_text(encoding="utf-8")
+    assert "推进户籍业务“网上办”，实行一窗通办。" in page and '群众反映"办事难的问题得到解决。' in page, page

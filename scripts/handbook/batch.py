@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 
-from .clean import Cleaned, clean_text
+from .clean import Cleaned, clean_text, size_error
 from .config import CONFIG_NAME, load
 from .files import Manifest, assign_names, files_below, remove_leftovers, write_atomic
 
@@ -91,9 +91,13 @@ def run(config: dict, sources: list[str], out: Path, jobs: int | None = None, pr
     for source in inputs:
         try:
             stat = os.stat(source)
-            stats[source] = [stat.st_size, stat.st_mtime_ns]
         except OSError as error:
             errors[source] = f"it cannot be read: {error.strerror or error}"
+            continue
+        if too_large := size_error(stat.st_size, config):
+            errors[source] = too_large  # never read into memory
+        else:
+            stats[source] = [stat.st_size, stat.st_mtime_ns]
 
     def cached(source: str) -> bool:
         """Cached with this code and configuration, its page there as written (not deleted, truncated or edited)."""
@@ -244,6 +248,7 @@ def _entry(result: Cleaned) -> dict:
         "original_script": essay.meta.get("original_script") if essay else None,
         "repairs": dict(sorted(essay.repairs.items())) if essay else {},
         "removed": essay.removed if essay else [],
+        "notes": essay.notes if essay else [],
     }
 
 
@@ -282,6 +287,10 @@ def summary(outcome: Outcome, out: Path) -> str:
     footer_lines = sum(len(entry["removed"]) for entry in entries if entry["source"] in outcome.fresh)
     if footer_lines:
         lines.append(f"  footer lines removed: {footer_lines}")
+    noted = [entry for entry in entries if entry["source"] in outcome.fresh and entry["notes"]]
+    if noted:
+        count = sum(len(entry["notes"]) for entry in noted)
+        lines.append(f"  notes for the editor (in the report): {count} in {len(noted)} essay{'s' if len(noted) != 1 else ''}")
     for entry in outcome.refused:
         lines.append(f"{entry['source']}: refused: {entry['error']}")
     return "\n".join(lines)

@@ -16,7 +16,7 @@ from .footer import Furniture, split_footer
 from .outline import OutlineRules, outline, take_title
 from .read import HAN, read_text
 from .script import convert, traditional_share
-from .typography import pair_straight_double_quotes, restore_full_width_punctuation
+from .typography import pair_straight_double_quotes, restore_full_width_punctuation, unpaired_double_quotes
 
 SUMMARY_MAX_CHARS = 80
 TYPOGRAPHY = [("restore_full_width_punctuation", restore_full_width_punctuation),
@@ -42,9 +42,8 @@ def clean_text(data: bytes, source: str, config: dict) -> Cleaned:
     essay.meta["date"] = ""  # keeps the front matter's order: title, date, source, …
     essay.meta["source"] = name
     try:
-        limit = config["cleaner"].get("max_input_bytes")
-        if limit and len(data) > limit:
-            raise EssayError(f"it is {len(data):,} bytes, more than cleaner.max_input_bytes ({limit:,}) in handbook.yml allows")
+        if too_large := size_error(len(data), config):
+            raise EssayError(too_large)
         text, encoding = read_text(data)
         essay.text = repair.apply(text, repair.repairs(config), essay.repairs)
         split_footer(essay, Furniture.from_config(config["cleaner"]["footer"]))
@@ -60,6 +59,7 @@ def clean_text(data: bytes, source: str, config: dict) -> Cleaned:
             repair.apply(part, TYPOGRAPHY, essay.repairs)
             for part in (essay.title, essay.text)
         )
+        essay.notes += [f"unpaired straight double quote, left as typed: {line}" for line in unpaired_double_quotes(essay.title + "\n" + essay.text)]
         outline(essay, rules)
         apply_overrides(essay, config)
         essay.meta["summary"] = summary(essay)
@@ -69,6 +69,18 @@ def clean_text(data: bytes, source: str, config: dict) -> Cleaned:
     except EssayError as error:
         return Cleaned(source, error=str(error))
     return Cleaned(source, essay, markdown, encoding)
+
+
+def size_error(size: int, config: dict) -> str | None:
+    """Why an input of ``size`` bytes is refused, if it is larger than ``cleaner.max_input_bytes``.
+
+    >>> size_error(6_000_000, {"cleaner": {"max_input_bytes": 5_000_000}})
+    'it is 6,000,000 bytes, more than cleaner.max_input_bytes (5,000,000) in handbook.yml allows'
+    """
+    limit = config["cleaner"].get("max_input_bytes")
+    if limit and size > limit:
+        return f"it is {size:,} bytes, more than cleaner.max_input_bytes ({limit:,}) in handbook.yml allows"
+    return None
 
 
 def convert_script(essay: Essay, threshold: float) -> None:

@@ -22,7 +22,8 @@ class Essay:
 
     Early stages work on ``text`` (the body as one string); ``outline`` turns it into ``blocks``,
     after which ``text`` is no longer used. ``repairs`` counts what each named repair changed and
-    ``removed`` keeps the footer lines taken off, verbatim, for the editor's report.
+    ``removed`` keeps the footer lines taken off, verbatim, for the editor's report, and
+    ``notes`` what the cleaner left as it found it for the editor to look at.
     """
 
     source: str
@@ -32,6 +33,7 @@ class Essay:
     meta: dict[str, str] = field(default_factory=dict)
     repairs: Counter[str] = field(default_factory=Counter)
     removed: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 class EssayError(ValueError):

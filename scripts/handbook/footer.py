@@ -7,6 +7,7 @@ not furniture, so the same words inside the body (上一篇文章中…, 相关�
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -17,9 +18,9 @@ from .script import variants
 _DATE = re.compile(r"((?:19|20)\d\d)\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 # Titles in a "related articles" list are short and never end a sentence.
 _LIST_ITEM_MAX_CHARS = 60
-# Furniture glued to the body's last line is a few items long; only the line's last this many
-# characters are tried as its start, so that a long line costs one pass, not one per piece.
-_GLUED_MAX_CHARS = 2000
+# Furniture is a few items long: a longer line, or the part of one glued to the body's last line,
+# is never tried as furniture as a whole, so that a long line costs one pass, not one per piece.
+_FURNITURE_MAX_CHARS = 2000
 
 
 @dataclass(frozen=True)
@@ -80,20 +81,30 @@ def split_footer(essay: Essay, furniture: Furniture) -> Essay:
 
     """
     lines = essay.text.split("\n")
-    cut = len(lines)
+    # The body is lines[:cut], the last of them up to ``end`` once a list glued onto it is cut off
+    # (None: the whole line). Lines are cut in place, by position, and only split into their
+    # parts at the end, so that a long line with many lists glued on is read once.
+    cut, end = len(lines), None
+    splits: dict[int, list[int]] = {}  # line → where lists were cut off it, last first
+    pieces: dict[int, list[tuple[int, str]]] = {}  # line → its pieces (_pieces), made once
     while cut > 0:
-        line = lines[cut - 1].strip()
-        if not line or is_furniture(line, furniture):
-            cut -= 1
-            continue
-        found = _related_list_start(lines[:cut], furniture)
+        line = lines[cut - 1]
+        stop = len(line) if end is None else end
+        if stop <= _FURNITURE_MAX_CHARS or not _NON_SPACE.search(line, 0, stop):
+            text = line[:stop].strip()
+            if not text or is_furniture(text, furniture):
+                cut, end = cut - 1, None
+                continue
+        found = _related_list_start(lines, cut, stop, furniture, pieces)
         if found is None:
             break
         i, start = found
         if start:  # the list starts inside line i, whose beginning is body text
-            lines = lines[:i] + [lines[i][:start].rstrip(), lines[i][start:]] + lines[i + 1 :]
-            i += 1
-        cut = i
+            splits.setdefault(i, []).append(start)
+            cut, end = i + 1, start
+        else:
+            cut, end = i, None
+    lines, cut = _split_lines(lines, cut, splits)
     lines, cut = _unglue_last_line(lines, cut, furniture)
     removed = [line for line in lines[cut:] if line.strip()]
     body = "\n".join(lines[:cut]).strip("\n")
@@ -107,6 +118,7 @@ def split_footer(essay: Essay, furniture: Furniture) -> Essay:
     return essay
 
 
+_NON_SPACE = re.compile(r"\S")
 _AFTER_SENTENCE = re.compile(r"(?<=[。！？；!?;])")
 
 
@@ -129,7 +141,7 @@ def _unglue_last_line(lines: list[str], cut: int, furniture: Furniture) -> tuple
     line = lines[cut - 1]
     starts = [start for start, _ in _glued_parts(line)]
     for start, _ in _pieces(line)[1:]:
-        if len(line) - start <= _GLUED_MAX_CHARS and is_furniture(line[start:], furniture):
+        if len(line) - start <= _FURNITURE_MAX_CHARS and is_furniture(line[start:], furniture):
             ends = [p for p in starts if p > start] + [len(line)]
             removed = [line[a:b].strip() for a, b in zip([start, *ends], ends)]
             return lines[: cut - 1] + [line[:start].rstrip()] + [r for r in removed if r] + lines[cut:], cut
@@ -167,26 +179,50 @@ def _pieces(line: str) -> list[tuple[int, str]]:
     return found
 
 
-def _related_list_start(lines: list[str], furniture: Furniture) -> tuple[int, int] | None:
-    """If ``lines`` end with a list mark (相关文章) and a list of short titles, where that list
-    starts: (line, offset in it). The lines are taken as the outline may split them, so a list
-    glued onto a line (…正文。 相关文章 甲文, 一是；相关文章 甲文) counts as on lines of its own.
-    Only the lines the list could hold are split: the scan stops at the first long piece or
-    sentence's end, on every essay's last lines.
+def _related_list_start(
+    lines: list[str], cut: int, stop: int, furniture: Furniture, pieces: dict[int, list[tuple[int, str]]]
+) -> tuple[int, int] | None:
+    """If ``lines[:cut]`` (the last of them up to ``stop``) end with a list mark (相关文章) and a
+    list of short titles, where that list starts: (line, offset in it). The lines are taken as the
+    outline may split them, so a list glued onto a line (…正文。 相关文章 甲文, 一是；相关文章 甲文)
+    counts as on lines of its own. Only the lines the list could hold are read: the scan stops at
+    the first long piece or sentence's end, on every essay's last lines. ``pieces`` keeps each
+    line's pieces for the next call.
 
     >>> from handbook.config import load
     >>> f = Furniture.from_config(load()["cleaner"]["footer"])
-    >>> _related_list_start(["正文。", "相关文章", "甲文"], f), _related_list_start(["正文。 相关文章 甲文"], f)
+    >>> _related_list_start(["正文。", "相关文章", "甲文"], 3, 2, f, {}), _related_list_start(["正文。 相关文章 甲文"], 1, 12, f, {})
     ((1, 0), (0, 4))
     """
-    for i in range(len(lines) - 1, -1, -1):
-        for start, piece in reversed(_pieces(lines[i])):
-            piece = piece.strip()
+    for i in range(cut - 1, -1, -1):
+        if i not in pieces:
+            pieces[i] = _pieces(lines[i])
+        found = pieces[i]
+        last = bisect_left(found, (stop, "")) if i == cut - 1 else len(found)
+        for k in range(last - 1, -1, -1):
+            start, piece = found[k][0], found[k][1].strip()
             if furniture.list_mark.fullmatch(piece):
                 return i, start
             if len(piece) > _LIST_ITEM_MAX_CHARS or re.search(r"[。！？!?]$", piece):
                 return None
     return None
+
+
+def _split_lines(lines: list[str], cut: int, splits: dict[int, list[int]]) -> tuple[list[str], int]:
+    """``lines`` with each line in ``splits`` cut where lists were found on it (its first part
+    stripped at the right), and ``cut`` moved past the new body's last line.
+
+    >>> _split_lines(["甲", "正文。 相关文章 乙 相关文章 丙"], 2, {1: [11, 4]})
+    (['甲', '正文。', '相关文章 乙', '相关文章 丙'], 2)
+    """
+    split = []
+    for i, line in enumerate(lines):
+        ends = sorted(splits.get(i, ()))
+        parts = [line[a:b] for a, b in zip([0, *ends], [*ends, len(line)])]
+        split += [part.rstrip() for part in parts[:-1]] + parts[-1:]
+        if i == cut - 1:
+            cut = len(split) - len(ends)
+    return split, cut
 
 
 def footer_date(lines: list[str], furniture: Furniture) -> str | None:

@@ -31,6 +31,7 @@ MARKERS = tuple(
     (kind, re.compile(form.format(n=f"(?P<n>{_NUMBER_PATTERN.get(kind, _NUMERAL)})")), rank) for kind, form, rank in _MARKER_FORMS
 )
 _FORMS = {kind: form for kind, form, _ in _MARKER_FORMS}
+_PATTERNS = {kind: pattern for kind, pattern, _ in MARKERS}
 _DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "两": 2}
 
 
@@ -62,31 +63,37 @@ def numeral(value: int, kind: str) -> str:
     return ("" if tens <= 1 else "〇一二三四五六七八九"[tens]) + ("十" if tens else "") + ("〇一二三四五六七八九"[ones] if ones else "")
 
 
-def split_inline_sequence(paragraph: str, kind: str, absent: set[tuple[str, int]] | None = None) -> list[str]:
+def split_inline_sequence(
+    paragraph: str, kind: str, start: int = 0, end: int | None = None, absent: dict[tuple[str, int], int] | None = None
+) -> list[tuple[int, int]]:
     """A paragraph opened by a numbered point also holds the next points, each after a sentence's
-    end (…明确责任。……二是落实制度，…): each point is a paragraph of its own. ``absent`` collects
-    the points not found: they are not in any part of this paragraph either, so a caller that
-    goes on with the rest of it does not search again.
+    end (…明确责任。……二是落实制度，…): each point is a paragraph of its own. Returns the spans
+    of the points in ``paragraph[start:end]``. ``absent`` maps each point searched for and not
+    found to the end of the text searched: a later piece of the same paragraph that ends there or
+    before holds none either, so it is not searched again.
 
-    >>> split_inline_sequence("一是学习。要多学。二是实践，要多做。三是总结。", "一是")
+    >>> text = "一是学习。要多学。二是实践，要多做。三是总结。"
+    >>> [text[a:b] for a, b in split_inline_sequence(text, "一是")]
     ['一是学习。要多学。', '二是实践，要多做。', '三是总结。']
     >>> split_inline_sequence("一是学习，二是实践。", "一是")
-    ['一是学习，二是实践。']
+    [(0, 10)]
     """
-    parts = []
-    match = dict((k, p) for k, p, _ in MARKERS)[kind].match(paragraph)
+    end = len(paragraph) if end is None else end
+    absent = {} if absent is None else absent
+    spans = []
+    match = _PATTERNS[kind].match(paragraph, start, end)
     value = number(match.group("n")) if match else None
-    while value is not None and value < 99 and (kind, value + 1) not in (absent or ()):
+    search_from = match.end() if match else start
+    while value is not None and value < 99 and absent.get((kind, value + 1), -1) < end:
         following = re.compile(rf"(?<=[。！？])(?:[”’」』）]*)(?={_FORMS[kind].format(n=re.escape(numeral(value + 1, kind)))})")
-        found = following.search(paragraph, match.end())
+        found = following.search(paragraph, search_from, end)
         if not found:
-            if absent is not None:
-                absent.add((kind, value + 1))
+            absent[(kind, value + 1)] = end
             break
-        parts.append(paragraph[: found.end()])
-        paragraph, value = paragraph[found.end() :], value + 1
-        match = re.match("", paragraph)
-    return parts + [paragraph]
+        spans.append((start, found.end()))
+        start, value = found.end(), value + 1
+        search_from = start + 1  # a point's own start follows no sentence end inside it
+    return spans + [(start, end)]
 
 
 _BARE = "bare"
@@ -101,6 +108,8 @@ _GLUE = re.compile(
     r"(?<=[\u4e00-\u9fff。！？；…”’》）】)?!;])[ \u00a0\u3000]+(?=[\u4e00-\u9fff“‘《（【(\u2460-\u2473])"
     r"|(?<=[。！？；…”’》）】)?!;])[ \u00a0\u3000]+(?=[0-9\[])"  # after a sentence: 1. (1) open a new one
 )
+# A bare heading neither ends a sentence nor introduces what follows (：).
+_ENDS_OR_INTRODUCES = re.compile(f"[{_SENTENCE_END}：:]")
 _LEAD_SENTENCE = re.compile(rf"[^{_SENTENCE_END}]*[{_SENTENCE_END}]+[”’」』）]*")
 
 
@@ -153,26 +162,28 @@ def paragraphs(text: str) -> list[str]:
     return [part.strip() for line in text.split("\n") for part in split_glued(line) if part.strip()]
 
 
-def marker_kind(paragraph: str) -> str | None:
-    """The kind of number that opens a paragraph, if any.
+def marker_kind(paragraph: str, start: int = 0, end: int | None = None) -> str | None:
+    """The kind of number that opens a paragraph (``paragraph[start:end]``), if any.
 
     >>> [marker_kind(p) for p in ["一、总体要求", "（二）是需要。", "3.做法", "1.5亿人", "一是要增强服务意识。", "第一，要…", "正文"]]
     ['一、', '（一）', '1.', None, '一是', '第一', None]
     """
+    end = len(paragraph) if end is None else end
     for kind, pattern, _ in MARKERS:
-        if pattern.match(paragraph):
+        if pattern.match(paragraph, start, end):
             return kind
     return None
 
 
-def lead_sentence(paragraph: str) -> str:
-    """A paragraph's first sentence, closing quotes included.
+def lead_sentence(paragraph: str, start: int = 0, end: int | None = None) -> str:
+    """A paragraph's (``paragraph[start:end]``) first sentence, closing quotes included.
 
     >>> lead_sentence("一是要增强服务意识。胡锦涛总书记指出：“……”。")
     '一是要增强服务意识。'
     """
-    match = _LEAD_SENTENCE.match(paragraph)
-    return match.group(0) if match else paragraph
+    end = len(paragraph) if end is None else end
+    match = _LEAD_SENTENCE.match(paragraph, start, end)
+    return match.group(0) if match else paragraph[start:end]
 
 
 def is_bare_heading(paragraph: str, rules: OutlineRules) -> bool:
@@ -184,8 +195,8 @@ def is_bare_heading(paragraph: str, rules: OutlineRules) -> bool:
     """
     return (
         len(paragraph) <= rules.heading_max_chars
-        and not any(c in _SENTENCE_END + "：:" for c in paragraph)
-        and any(is_chinese(c) for c in paragraph)
+        and not _ENDS_OR_INTRODUCES.search(paragraph)
+        and any(map(is_chinese, paragraph))
     )
 
 
@@ -237,37 +248,59 @@ def outline(essay: Essay, rules: OutlineRules) -> Essay:
     >>> [(b.kind[0], b.level, b.text) for b in e.blocks]
     [('p', 0, '引言。'), ('h', 2, '一是要增强服务意识。'), ('p', 0, '胡总书记指出。'), ('h', 2, '二是增强法律意识。')]
     """
-    parts = paragraphs(essay.text)
+    lines = paragraphs(essay.text)
     # First the pieces (heading or paragraph), then the levels: the kinds a level depends on are
     # those of the pieces, some of which appear only as a paragraph is split, so that cleaning the
     # output again, where each piece is a line of its own, gives the same levels.
     pieces: list[tuple[str, str | None, int | None]] = []  # text, heading kind (None: a paragraph), editor's level
-    i, absent = 0, set()  # points not found in parts[i], which the rest of it does not hold either
-    while i < len(parts):
-        paragraph, heading, kind = parts[i], "", marker_kind(parts[i])
+    # Pieces still to read, as (line, start, end), the next one last: a point or the rest of a
+    # paragraph is read where it stands in its line, never copied out of it.
+    pending = [(n, 0, len(line)) for n, line in reversed(list(enumerate(lines)))]
+    absent: dict[tuple[str, int], int] = {}  # points not found in the current line (split_inline_sequence)
+    current = -1
+
+    def bare(n: int, start: int, end: int) -> bool:
+        return end - start <= rules.heading_max_chars and is_bare_heading(lines[n][start:end], rules)
+
+    while pending:
+        n, start, end = pending.pop()
+        line = lines[n]
+        if n != current:
+            absent, current = {}, n
+        heading, kind = "", marker_kind(line, start, end)
         if kind:
-            paragraph, *points = split_inline_sequence(paragraph, kind, absent)
-            parts[i + 1 : i + 1] = points
-            lead = lead_sentence(paragraph)
+            (start, end), *points = split_inline_sequence(line, kind, start, end, absent)
+            pending += [(n, a, b) for a, b in reversed(points)]
+            lead = lead_sentence(line, start, end)
             if len(lead) <= rules.heading_max_chars:
                 heading = lead
-        elif i + 1 < len(parts) and is_bare_heading(paragraph, rules) and not is_bare_heading(parts[i + 1], rules):
-            heading, kind = paragraph, _BARE
+        elif pending and bare(n, start, end) and not bare(*pending[-1]):
+            heading, kind = line[start:end], _BARE
         level = rules.overrides.get(heading) if heading else 0
         if heading and level != 0:
             pieces.append((heading, kind, level))
-            rest = paragraph[len(heading) :].strip()
-            if rest:
+            rest = _strip(line, start + len(heading), end)
+            if rest[0] < rest[1]:
                 # What follows a lead sentence is a paragraph of its own, read like any other, so
                 # that cleaning the output again finds the same outline.
-                parts[i] = rest
-                continue
+                pending.append((n, *rest))
         else:
-            pieces.append((paragraph, None, None))
-        i += 1
-        absent = set()
+            pieces.append((line[start:end], None, None))
     levels = _Levels({marked for text, _, _ in pieces if (marked := marker_kind(text))})
     essay.blocks = [Block("heading", text, level or levels.level(kind)) if kind else Block("paragraph", text)
                     for text, kind, level in pieces]
     essay.text = ""
     return essay
+
+
+def _strip(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span of ``text[start:end].strip()``.
+
+    >>> _strip(" 甲 乙 ", 0, 5)
+    (1, 4)
+    """
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end

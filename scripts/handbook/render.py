@@ -2,11 +2,11 @@
 
 Scraped text is data, never markup, and the Markdown stays as readable as the text: a character
 is escaped only where Markdown, its extensions in ``mkdocs.yml``, HTML or a template engine would
-read it as syntax at that position (``*`` always, ``1.`` only at the start of a paragraph, ``<``
-only before a tag). Python-Markdown's backslash escapes are used where it has one; ``&`` and
-``<``, which it has none for, become ``&amp;`` and ``&lt;``; a doubled mark of the extensions
-pymdownx adds (``~~``, ``==``, ``^^``, ``++``) gets a character reference on its first mark, so
-the page stays literal if an office turns those on.
+read it as syntax at that position (``*`` only with another in the block, ``1.`` only at the
+start of a paragraph, ``<`` only before a tag). Python-Markdown's backslash escapes are used
+where it has one; ``&`` and ``<``, which it has none for, become ``&amp;`` and ``&lt;``; a
+doubled mark of the extensions pymdownx adds (``~~``, ``==``, ``^^``, ``++``) gets a character
+reference on its first mark, so the page stays literal if an office turns those on.
 """
 
 from __future__ import annotations
@@ -22,15 +22,19 @@ GENERATOR = "handbook"
 # libyaml's C loader and dumper when present: several times faster on thousands of pages.
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-# Anywhere in a block: what opens code, emphasis, links, attribute lists and templates; an `_`
-# between two letters or digits opens nothing (Python-Markdown's smart emphasis); `&` only where
-# it starts a character reference, `<` only where it starts a tag, a comment or an autolink.
+# Anywhere in a block: what may open code, emphasis, links, attribute lists and templates (whether
+# it does depends on the rest of the block: see ``escape``); an `_` between two letters or digits
+# opens nothing (Python-Markdown's smart emphasis); `&` only where it starts a character reference
+# (a numeric one also without its semicolon), `<` only where it starts a tag, a comment or an autolink.
 _INLINE = re.compile(
-    r"(?P<backslash>[\\`*\[{])|(?P<under>(?<![^\W_])_|_(?![^\W_]))|(?P<amp>&(?=#?\w+;))|(?P<lt><(?=[A-Za-z/!?]))"
+    r"(?P<paired>[`*_\[{\\])|(?P<amp>&(?=#?\w+;|#[0-9xX]))|(?P<lt><(?=[A-Za-z/!?]))"
     r"|(?P<doubled>(?P<mark>[~=^+])(?=(?P=mark)))"
 )
+# The characters Python-Markdown lets a backslash escape, with those its tables and smarty
+# extensions add.
+_ESCAPABLE = frozenset("\\`*_{}[]()>#+-.!|\"'")
 # At the start of a block: headings, quotes, list items, admonitions, a rule.
-_BLOCK_START = re.compile(r"^(?:(?P<mark>[#>+\-!])|\d+(?P<dot>[.)])(?=\s|$))")
+_BLOCK_START = re.compile(r"^(?:(?P<mark>[#>+\-!*])|\d+(?P<dot>[.)])(?=\s|$))")
 # At the end of a heading: closing hashes, which Python-Markdown strips.
 _HEADING_END = re.compile(r"#+$")
 # Backslash escapes, and character references (which ``escape`` never leaves in the text).
@@ -41,27 +45,48 @@ _HEADING = re.compile(r"(#{1,6}) (.*)")
 def escape(text: str, heading: bool = False) -> str:
     """Text as Markdown that shows exactly that text, escaped only where it must be.
 
+    Code and emphasis need a closing mark: a lone `` ` `` or ``*`` (but a list's at the start)
+    and a lone ``_`` stay as typed. A ``[`` opens a link only with a ``]`` after it, a ``{`` an
+    attribute list only with a ``}`` after it (or a template as ``{{`` or ``{%``); a backslash is
+    escaped before what Markdown lets it escape and at the end.
+
     >>> escape("*重点* <script> {{ x }} a_b _c_ AT&T &amp; 1. 甲")
     '\\\\*重点\\\\* &lt;script> \\\\{\\\\{ x }} a_b \\\\_c\\\\_ AT&T &amp;amp; 1. 甲'
     >>> escape("1. 列表"), escape("1.警力不足", heading=True), escape("第1. 条"), escape("# 号"), escape("C#", heading=True)
     ('1\\\\. 列表', '1.警力不足', '第1. 条', '\\\\# 号', 'C\\\\#')
+    >>> escape("5*3 [注 {甲 _乙 `丙 \\丁"), escape("* 项"), escape("[注] {甲}")
+    ('5*3 [注 {甲 _乙 `丙 \\\\丁', '\\\\* 项', '\\\\[注] \\\\{甲}')
     """
-    text = _INLINE.sub(_escape_inline, text)
+    last = {"[": text.rfind("]"), "{": text.rfind("}")}
+    paired = {mark for mark in "`*_" if text.count(mark) > 1}
+
+    def escape_one(match: re.Match[str]) -> str:
+        char, at = match.group(0), match.start()
+        if match.lastgroup == "amp":
+            return "&amp;"
+        if match.lastgroup == "lt":
+            return "&lt;"
+        if match.lastgroup in ("mark", "doubled"):
+            return f"&#{ord(char)};"
+        if char == "\\":
+            needed = at + 1 == len(text) or text[at + 1] in _ESCAPABLE  # a heading cannot end in one
+        elif char in last:
+            needed = at < last[char] or (char == "{" and text[at + 1 : at + 2] in ("{", "%"))
+        elif char == "_":
+            needed = char in paired and not (_word(text, at - 1) and _word(text, at + 1))
+        else:
+            needed = char in paired
+        return "\\" + char if needed else char
+
+    text = _INLINE.sub(escape_one, text)
     if heading:
         return _HEADING_END.sub(lambda m: "\\#" * len(m.group(0)), text)
     return _BLOCK_START.sub(lambda m: "\\" + m.group(0) if m.group("mark") else m.group(0)[:-1] + "\\" + m.group("dot"), text)
 
 
-def _escape_inline(match: re.Match[str]) -> str:
-    kind = match.lastgroup if match.lastgroup != "mark" else "doubled"
-    char = match.group(0)
-    if kind == "amp":
-        return "&amp;"
-    if kind == "lt":
-        return "&lt;"
-    if kind == "doubled":
-        return f"&#{ord(char)};"
-    return "\\" + char
+def _word(text: str, at: int) -> bool:
+    """Whether ``text[at]`` is a letter or digit (an ``_`` between two of them opens nothing)."""
+    return 0 <= at < len(text) and text[at].isalnum()
 
 
 def unescape(markdown: str) -> str:

@@ -7,7 +7,9 @@ next to it; ASCII stays where it belongs: times (16:50:22), numbers (1,000), URL
 
 from __future__ import annotations
 
+import math
 import re
+from bisect import bisect_right
 from itertools import accumulate
 
 from .read import is_han
@@ -61,7 +63,8 @@ def restore_full_width_punctuation(text: str) -> str:
 def pair_straight_double_quotes(text: str) -> str:
     """Straight double quotes, paired on a line, around or beside Chinese text → “ ”.
 
-    A line with an odd number of them is left as it is: which one is unpaired cannot be told.
+    A line with an odd number of them is left as it is: which one is unpaired cannot be told
+    (``unpaired_double_quotes`` names those lines for the editor).
 
     >>> pair_straight_double_quotes('推进户籍业务"网上办"和"最多跑一次"。')
     '推进户籍业务“网上办”和“最多跑一次”。'
@@ -71,17 +74,48 @@ def pair_straight_double_quotes(text: str) -> str:
     if '"' not in text:
         return text
     chars = list(text)
-    protected = _protected_spans(text)
-    start = 0
-    for line in text.split("\n"):
-        quotes = [start + i for i, char in enumerate(line) if char == '"' and not _inside(start + i, protected)]
+    for quotes in _straight_quotes(text):
         if len(quotes) % 2 == 0:
             for open_, close in zip(quotes[::2], quotes[1::2]):
                 inside = text[open_ + 1 : close]
                 if any(map(is_chinese, inside)) or _chinese_beside(text, open_, -1) or _chinese_beside(text, close, +1):
                     chars[open_], chars[close] = "“", "”"
-        start += len(line) + 1
     return "".join(chars)
+
+
+def unpaired_double_quotes(text: str, context: int = 12) -> list[str]:
+    """The lines ``pair_straight_double_quotes`` leaves alone for an odd number of straight double
+    quotes, each shortened to ``context`` characters around its first quote, for the editor.
+
+    >>> unpaired_double_quotes('甲说"好"。\\n乙说"不好。\\n见 http://x.cn/?q="a 和 丙')
+    ['乙说"不好。']
+    >>> unpaired_double_quotes('开头' * 10 + '"' + '结尾' * 10, context=4)
+    ['…开头开头"结尾结尾…']
+    """
+    found = []
+    for quotes in _straight_quotes(text):
+        if len(quotes) % 2:
+            line_start, line_end = text.rfind("\n", 0, quotes[0]) + 1, text.find("\n", quotes[0])
+            line_end = len(text) if line_end < 0 else line_end
+            start, end = max(line_start, quotes[0] - context), min(line_end, quotes[0] + 1 + context)
+            found.append(("…" if start > line_start else "") + text[start:end] + ("…" if end < line_end else ""))
+    return found
+
+
+def _straight_quotes(text: str) -> list[list[int]]:
+    """The positions of straight double quotes outside URLs, line by line (lines without any left out)."""
+    protected = _protected_spans(text)
+    lines: dict[int, list[int]] = {}
+    line = 0
+    for i in (m.start() for m in _QUOTE_OR_LINE.finditer(text)):
+        if text[i] == "\n":
+            line += 1
+        elif not _inside(i, protected):
+            lines.setdefault(line, []).append(i)
+    return list(lines.values())
+
+
+_QUOTE_OR_LINE = re.compile('["\n]')
 
 
 def _convert_once(text: str) -> str:
@@ -122,7 +156,13 @@ def _protected_spans(text: str) -> list[tuple[int, int]]:
 
 
 def _inside(i: int, spans: list[tuple[int, int]]) -> bool:
-    return any(start <= i < end for start, end in spans)
+    """Whether position ``i`` lies in one of ``spans`` (sorted, not overlapping): a binary search.
+
+    >>> _inside(3, [(0, 2), (3, 5)]), _inside(2, [(0, 2), (3, 5)])
+    (True, False)
+    """
+    k = bisect_right(spans, (i, math.inf)) - 1
+    return k >= 0 and i < spans[k][1]
 
 
 # A pause mark (，：；) carries its own space; one typed beside it is the ASCII habit. Spaces around
