@@ -88,12 +88,12 @@ def project(tmp_path_factory) -> NS:
     chapter = chapters[0]
     outside = [e for e in essays if e.chapter != chapter]
     word = a_word(essays)
-    dated = sorted(e.date for e in essays if e.date)
-    since = dated[len(dated) // 2]
+    days = sorted({e.date[:10] for e in essays if e.date})
+    since, until = days[1], days[-2]  # a window that leaves out the oldest and the newest day
     booklets = [
         {"title": "专题培训甲", "subtitle": "第一期", "file": "by-chapter", "chapters": [chapter]},
         {"title": "专题培训乙", "file": "mixed", "essays": [outside[-1].seed], "words": [word], "layout": "handout"},
-        {"title": "专题培训丙", "file": "recent", "since": since, "layout": "handout"},
+        {"title": "专题培训丙", "file": "dated", "since": since, "until": until, "layout": "handout"},
     ]
     with_booklets(root, booklets)
     done = run(root, "build")
@@ -101,7 +101,7 @@ def project(tmp_path_factory) -> NS:
     expected = {
         "by-chapter": [e for e in essays if e.chapter == chapter],
         "mixed": [e for e in essays if e.seed == outside[-1].seed or word in e.text],
-        "recent": [e for e in essays if e.date and e.date >= since],
+        "dated": [e for e in essays if e.date and since <= e.date[:10] <= until],
     }
     assert all(expected.values()) and expected["mixed"] != essays
     return NS(root=root, essays=essays, booklets={b["file"]: b for b in booklets}, expected=expected, word=word, build=done)
@@ -153,7 +153,7 @@ def essay_starts(book: NS) -> list[tuple[str, int]]:
 
 
 @pytest.mark.parametrize("edition", EDITIONS)
-@pytest.mark.parametrize("file", ["by-chapter", "mixed", "recent"])
+@pytest.mark.parametrize("file", ["by-chapter", "mixed", "dated"])
 def test_a_named_booklet_holds_exactly_its_essays_in_catalogue_order(project, file, edition):
     book = read_book(pdf_path(project, file, edition))
     starts = essay_starts(book)
@@ -167,6 +167,10 @@ def test_a_named_booklet_holds_exactly_its_essays_in_catalogue_order(project, fi
 
     for part in (spec["title"], spec.get("subtitle", "")):
         assert squeeze(part if edition == "zh-Hans" else convert(part, "s2tw")) in cover
+    # The cover is dated by the booklet's own newest essay, not by the whole handbook's.
+    newest = max(e.date[:10] for e in project.expected[file] if e.date)
+    assert tuple(map(int, re.findall(r"\d+", book.data["date"]))) == tuple(map(int, newest.split("-")))
+    assert squeeze(book.data["date"]) in cover
 
 
 def body_lines(book: NS, page: int) -> str:
@@ -187,7 +191,7 @@ def test_contents_page_numbers_are_the_printed_folios(project, file, edition):
 def test_a_book_starts_each_essay_on_a_right_hand_page_and_a_handout_wastes_no_page(project, edition):
     book = read_book(pdf_path(project, "by-chapter", edition))
     assert all(page % 2 == 1 for _, page in essay_starts(book))
-    for file in ("mixed", "recent"):
+    for file in ("mixed", "dated"):
         handout = read_book(pdf_path(project, file, edition))
         blank = [n for n, text in enumerate(handout.texts, start=1) if not squeeze(text)]
         assert blank == [], f"{handout.path.name}: blank pages {blank}"
@@ -263,7 +267,7 @@ def test_home_page_lists_each_named_booklet_with_essays_and_pages(project, serve
     page.goto(served + ("" if edition == "zh-Hans" else "zh-Hant/"))
     items = page.locator("li:has(.hb-booklet)")
     assert items.count() == 3
-    for n, file in enumerate(["by-chapter", "mixed", "recent"]):
+    for n, file in enumerate(["by-chapter", "mixed", "dated"]):
         book = read_book(pdf_path(project, file, edition))
         text = items.nth(n).inner_text()
         assert f"{len(project.expected[file])} 篇" in text and f"{book.pages} 页" in text.replace("頁", "页"), text

@@ -164,9 +164,7 @@ def build_books(config: dict[str, Any], kind: str, *, force: bool = False, quiet
         from ..catalogue import load_catalogue
 
         chapters = load_catalogue(config)
-        books = books_of(kind, config, chapters)
-        date = build_date(getattr(e, "essay", e) for c in chapters for e in c.essays)
-        results = typeset(config, books, list(editions(config)), options, out_root, date, force=force, quiet=quiet)
+        results = typeset(config, books_of(kind, config, chapters), list(editions(config)), options, out_root, force=force, quiet=quiet)
     record_file = out_root / f".{kind}.json"
     _remove_gone(_read_record(record_file), results, out_root)
     out_root.mkdir(parents=True, exist_ok=True)
@@ -175,14 +173,17 @@ def build_books(config: dict[str, Any], kind: str, *, force: bool = False, quiet
 
 
 def typeset(config: dict[str, Any], books: list[tuple[Book, list[Any]]], codes: list[str], options: dict[str, Any],
-            out_root: Path, date: dt.date | None, *, force: bool = False, quiet: bool = False) -> list[Result]:
-    """Typeset ``books`` in the editions ``codes`` (the volumes whose inputs changed); their results."""
+            out_root: Path, *, force: bool = False, quiet: bool = False) -> list[Result]:
+    """Typeset ``books`` in the editions ``codes`` (the volumes whose inputs changed); their results.
+    A book's cover is dated by its own essays (``build_date``), so an essay dated later than the
+    rest changes only the books that hold it."""
     known = editions(config)
-    volumes = [(book, volume) for code in codes for book, chapters in books
+    dates = [build_date(getattr(e, "essay", e) for chapter in chapters for e in chapter.essays) for _, chapters in books]
+    volumes = [(book, volume) for code in codes for (book, chapters), date in zip(books, dates)
                for volume in plan_book(book, chapters, config, known[code], options, out_root / code,
                                        out_root / code / ".books" / book.stem, date)]
     todo = [volume for _, volume in volumes if force or not _fresh(volume)]
-    done = _typeset_all(todo, options, date, _jobs(options, len(todo)))
+    done = _typeset_all(todo, options, _jobs(options, len(todo)))
     results = []
     for book, volume in volumes:
         pages, seconds = done.get(volume) or (int(volume.previous[1]), 0.0)
@@ -204,8 +205,7 @@ def one_off(config: dict[str, Any], spec: dict[str, Any], codes: list[str], *, q
     chapters = load_catalogue(config)
     selection = select(chapters, spec, spec["file"])
     book = Book(spec["file"], spec["title"], spec.get("subtitle") or "", spec.get("layout") or "book")
-    date = build_date(getattr(e, "essay", e) for c in selection for e in c.essays)
-    return typeset(config, [(book, selection)], codes, options, Path(config.get("root", ".")) / options["output"], date, quiet=quiet)
+    return typeset(config, [(book, selection)], codes, options, Path(config.get("root", ".")) / options["output"], quiet=quiet)
 
 
 def named_listing(config: dict[str, Any], edition: str) -> list[dict[str, Any]]:
