@@ -29,6 +29,7 @@ bench: $(STAMP)
 	@scripts/system-deps.sh bench
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.pathological
+	$(BIN)/python -m bench.booklets
 
 serve: build
 	$(BIN)/handbook serve

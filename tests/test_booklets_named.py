@@ -368,6 +368,8 @@ def test_one_off_booklet_typesets_only_its_essays(project):
     (["--essays", "x.txt", "--title", "T"], "--file"),
     (["--words", "窗口", "--title", "T", "--file", "bad name"], "--file"),
     (["--since", "2014-13-01", "--title", "T", "--file", "d"], "--since"),
+    (["--words", "窗口", "--file", "notitle"], "booklet: --title is required"),
+    (["--title", "T", "--file", "noselection"], "booklet: a booklet needs at least one of --chapters, --essays, --words, --since, --until"),
 ])
 def test_one_off_mistakes_are_one_line_and_exit_2(project, args, message):
     done = run(project.root, "booklet", *args)

@@ -411,6 +411,22 @@ def copy_into_site(result: Result, site_dir: Path) -> list[Path]:
     return copied
 
 
+def _option_problem(problem: dict[str, Any]) -> str:
+    """One validation problem of a booklet asked for on the command line, in the options' words.
+
+    >>> _option_problem({"loc": ("title",), "type": "missing", "msg": "Field required"})
+    '--title is required'
+    >>> _option_problem({"loc": (), "type": "value_error", "msg": "Value error, a booklet needs at least one of chapters, essays"})
+    'a booklet needs at least one of --chapters, --essays'
+    """
+    if problem["type"] == "missing":
+        return f"--{problem['loc'][0]} is required"
+    message = problem["msg"].removeprefix("Value error, ")
+    if not problem["loc"]:  # the selection as a whole
+        return re.sub(r"\b(chapters|essays|words|since|until)\b", r"--\1", message)
+    return f"--{problem['loc'][0]}: {message}"
+
+
 def main(argv: Sequence[str] | None = None, config: dict[str, Any] | None = None) -> int:
     """``handbook booklet [--edition E] [--paper A5|A4] [--force]`` builds every book (the
     handbook, the chapters, the named booklets); with a selection (``--essays``, ``--chapters``,
@@ -451,8 +467,7 @@ def main(argv: Sequence[str] | None = None, config: dict[str, Any] | None = None
             spec = NamedBooklet.model_validate({k: v for k, v in spec.items() if v not in (None, "", [])}).model_dump()
             results = books.one_off(config, spec, codes)
         except ValidationError as error:
-            problem = error.errors()[0]
-            print(f"booklet: --{'.'.join(map(str, problem['loc'])) or 'selection'}: {problem['msg'].removeprefix('Value error, ')}", file=sys.stderr)
+            print(f"booklet: {_option_problem(error.errors()[0])}", file=sys.stderr)
             return 2
         except BookletError as error:
             print(f"booklet: {error}", file=sys.stderr)
