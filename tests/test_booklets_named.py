@@ -397,3 +397,16 @@ def test_a_named_booklet_in_error_is_named_and_the_build_exits_2(project, tmp_pa
     assert "Traceback" not in done.stderr
     problems = [line for line in done.stderr.splitlines() if message in line]
     assert len(problems) == 1
+
+
+def test_one_off_booklet_by_a_word_in_traditional_characters(project):
+    """The word as a Traditional reader types it selects the same essays as in Simplified."""
+    from handbook.script import convert
+
+    word = convert(project.word, "s2tw")
+    done = run(project.root, "booklet", "--words", word, "--title", "专题", "--file", "by-word", "--edition", "zh-Hant")
+    assert done.returncode == 0, done.stderr
+    book = read_book(pdf_path(project, "by-word", "zh-Hant"))
+    wanted = [e for e in project.essays if project.word in e.text]
+    assert [squeeze(t) for t, _ in essay_starts(book)] == titles(wanted, "zh-Hant")
+    assert not pdf_path(project, "by-word", "zh-Hans").exists()  # only the edition asked for

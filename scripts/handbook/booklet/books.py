@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 import sys
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, Callable
 
 from ..files import remove_leftovers, write_atomic
 from . import MAIN_BOOK, Book, BookletError, Result, _fresh, _jobs, _typeset_all, copy_into_site, plan_book, publish
@@ -89,6 +90,27 @@ def select(chapters: list[Any], spec: dict[str, Any], name: str) -> list[SimpleN
     if not selected:
         raise BookletError(f"booklet {name}: its selection holds no essay")
     return selected
+
+
+def may_hold(spec: dict[str, Any]) -> Callable[[str], bool] | None:
+    """A quick test on an essay's Markdown page that passes every essay ``spec`` can select (and
+    maybe others, which ``select`` then leaves out): the page names one of its seeds or holds one of
+    its words. None when any essay may be selected (a chapter, or dates alone), or when a word holds
+    characters the page may write escaped.
+
+    >>> test = may_hold({"essays": ["a.txt"], "words": ["回訪"]})
+    >>> test("source: a.txt"), test("电话回访"), test("窗口")
+    (True, True, False)
+    >>> may_hold({"chapters": ["户籍窗口"], "essays": ["a.txt"]}) is None, may_hold({"words": ["A*B"]}) is None
+    (True, True)
+    """
+    from ..script import convert
+
+    words = [form for word in spec.get("words") or [] for form in (word, convert(word, "t2s"))]
+    if spec.get("chapters") or not (spec.get("essays") or words) or any(re.search(r"[\x00-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f]", w) for w in words):
+        return None
+    needles = [*(spec.get("essays") or []), *words]
+    return lambda text: any(needle in text for needle in needles)
 
 
 def _seed(entry: Any) -> str:
@@ -202,7 +224,7 @@ def one_off(config: dict[str, Any], spec: dict[str, Any], codes: list[str], *, q
     from ..catalogue import load_catalogue
 
     options = booklet_options(config)
-    chapters = load_catalogue(config)
+    chapters = load_catalogue(config, keep=may_hold(spec))
     selection = select(chapters, spec, spec["file"])
     book = Book(spec["file"], spec["title"], spec.get("subtitle") or "", spec.get("layout") or "book")
     return typeset(config, [(book, selection)], codes, options, Path(config.get("root", ".")) / options["output"], quiet=quiet)
