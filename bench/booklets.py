@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -75,7 +76,7 @@ def measure(count: int, work: Path, trash: Trash) -> dict:
     root = base / "project"
     print(f"[{count}] corpus and clean", file=sys.stderr, flush=True)
     made = project(root, count, trash, log)
-    result: dict = {"essays": count, "clean_s": made["clean_s"]}
+    result: dict = {"essays": count, "clean_s": made["clean_s"], "load": [os.getloadavg()[0]]}
     asked = [str(BIN / "handbook"), "booklet", "--essays", *made["asked"], "--title", "一次性培训", "--file", "once"]
     print(f"[{count}] one booklet asked for once", file=sys.stderr, flush=True)
     result["once"] = run_timed(asked, root, log, ok=(0,))
@@ -91,6 +92,7 @@ def measure(count: int, work: Path, trash: Trash) -> dict:
     result["named_changed"] = books_step(root, "named", log)
     print(f"[{count}] chapter PDFs", file=sys.stderr, flush=True)
     result["chapters"] = books_step(root, "chapters", log)
+    result["load"].append(os.getloadavg()[1])
     trash.discard(root)
     return result
 
@@ -113,6 +115,7 @@ def table(results: list[dict]) -> str:
         ("PDF per chapter, both editions, cold: wall s [CPU s]", lambda r: f"{r['chapters']['wall']:.1f} [{r['chapters']['cpu']:.0f}]"),
         ("… volumes / pages (all editions)", lambda r: f"{r['chapters']['volumes']} / {r['chapters']['pages']:,}"),
         ("peak memory of these steps, MB", lambda r: f"{max(r[k]['rss_mb'] for k in ('once', 'named', 'named_changed', 'chapters')):.0f}"),
+        ("load average before (1 min) → after (5 min); 2 = both cores busy", lambda r: " → ".join(f"{v:.1f}" for v in r.get("load", []))),
     ]
     lines = ["| | " + " | ".join(f"{r['essays']:,} essays" for r in results) + " |", "|---|" + "---:|" * len(results)]
     lines += [f"| {label} | " + " | ".join(cell(r) for r in results) + " |" for label, cell in rows]
@@ -139,7 +142,8 @@ def main(argv: list[str] | None = None) -> int:
         "# Booklets for a class",
         "",
         f"`python -m bench.booklets --sizes {args.sizes}` (run by `make bench`), {dt.datetime.now():%Y-%m-%d %H:%M},"
-        " on the bench's generated essays (`bench/corpus.py`); the 2 cores were shared with other work, so wall times are upper bounds.",
+        " on the bench's generated essays (`bench/corpus.py`). Other work on the machine makes wall times upper bounds;"
+        " CPU times (with Typst's processes) are the steadier measure.",
         f"Target: a booklet of 10 essays asked for once in at most 10 s at 10,000 essays — {verdict}.",
         "",
         table(results),
