@@ -143,12 +143,16 @@ def books_of(kind: str, config: dict[str, Any], chapters: list[Any]) -> list[tup
              select(chapters, spec, spec["file"])) for spec in config.get("booklets") or []]
 
 
-def check_named(config: dict[str, Any]) -> None:
-    """Every named booklet selects essays that exist (a ``BookletError`` naming the first that does not)."""
-    if config.get("booklets"):
-        from ..catalogue import load_catalogue
+def check_named(config: dict[str, Any]) -> list[Any] | None:
+    """Every named booklet selects essays that exist (a ``BookletError`` naming the first that does
+    not); the catalogue read to know it, for ``build_books``."""
+    if not config.get("booklets"):
+        return None
+    from ..catalogue import load_catalogue
 
-        books_of("named", config, load_catalogue(config))
+    catalogue = load_catalogue(config)
+    books_of("named", config, catalogue)
+    return catalogue
 
 
 def current(config: dict[str, Any], kind: str) -> list[Result] | None:
@@ -173,8 +177,10 @@ def _key(config: dict[str, Any], kind: str, options: dict[str, Any]) -> str:
     return "".join(_sources_key(config, known[code], essays, options) for code in known)
 
 
-def build_books(config: dict[str, Any], kind: str, *, force: bool = False, quiet: bool = False) -> list[Result]:
-    """Typeset the books of ``kind`` that changed, in every edition; every book's results."""
+def build_books(config: dict[str, Any], kind: str, *, force: bool = False, quiet: bool = False,
+                catalogue: list[Any] | None = None) -> list[Result]:
+    """Typeset the books of ``kind`` that changed, in every edition; every book's results.
+    ``catalogue``: the essays' catalogue when already read (else read here, if anything changed)."""
     fresh = None if force else current(config, kind)
     if fresh is not None:
         return fresh
@@ -185,7 +191,7 @@ def build_books(config: dict[str, Any], kind: str, *, force: bool = False, quiet
     if key:
         from ..catalogue import load_catalogue
 
-        chapters = load_catalogue(config)
+        chapters = catalogue if catalogue is not None else load_catalogue(config)
         results = typeset(config, books_of(kind, config, chapters), list(editions(config)), options, out_root, force=force, quiet=quiet)
     record_file = out_root / f".{kind}.json"
     _remove_gone(_read_record(record_file), results, out_root)
