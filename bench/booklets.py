@@ -24,10 +24,8 @@ import shutil
 import sys
 from pathlib import Path
 
-import yaml
-
 from . import corpus
-from .__main__ import BIN, REPO, Trash, run_timed
+from .__main__ import BIN, REPO, Trash, run_timed, write_config
 
 SEEDS_ASKED = 10
 WORD = "满意度"  # in the titles of about 3 % of the generated essays
@@ -56,15 +54,12 @@ def project(root: Path, count: int, trash: Trash, log: Path) -> dict:
         if page.is_file():
             shutil.copy(page, root / "docs" / page.name)
     corpus.write_corpus(root / "seeds", count)
-    config = yaml.safe_load((REPO / "handbook.yml").read_text(encoding="utf-8"))
-    config["booklets"] = []
-    (root / "handbook.yml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    write_config(root)
     clean = run_timed([str(BIN / "handbook"), "clean", "--quiet"], root, log)
     seeds = sorted(p.name for p in (root / "seeds").iterdir())
     days = sorted({line.split("'")[1] for page in (root / "docs" / "essays").glob("*.md")
                    for line in page.read_text(encoding="utf-8").splitlines()[:4] if line.startswith("date: '")})
-    config["booklets"] = booklets(seeds[:: max(1, len(seeds) // SEEDS_ASKED)][:SEEDS_ASKED], [days[len(days) // 3], days[len(days) // 2]])
-    (root / "handbook.yml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    write_config(root, booklets(seeds[:: max(1, len(seeds) // SEEDS_ASKED)][:SEEDS_ASKED], [days[len(days) // 3], days[len(days) // 2]]))
     return {"clean_s": clean["wall"], "asked": seeds[:: max(1, len(seeds) // SEEDS_ASKED)][:SEEDS_ASKED]}
 
 
