@@ -63,7 +63,7 @@ def project(root: Path, count: int, trash: Trash, log: Path) -> dict:
     return {"clean_s": clean["wall"], "asked": seeds[:: max(1, len(seeds) // SEEDS_ASKED)][:SEEDS_ASKED]}
 
 
-def measure(count: int, work: Path, trash: Trash) -> dict:
+def measure(count: int, work: Path, trash: Trash, chapters: bool = True) -> dict:
     base = work / str(count)
     base.mkdir(parents=True, exist_ok=True)
     log = base / "log.txt"
@@ -85,8 +85,9 @@ def measure(count: int, work: Path, trash: Trash) -> dict:
     page.write_text(page.read_text(encoding="utf-8") + "\n本段为基准测试所加。\n", encoding="utf-8")
     print(f"[{count}] named booklets, one essay changed", file=sys.stderr, flush=True)
     result["named_changed"] = books_step(root, "named", log)
-    print(f"[{count}] chapter PDFs", file=sys.stderr, flush=True)
-    result["chapters"] = books_step(root, "chapters", log)
+    if chapters:
+        print(f"[{count}] chapter PDFs", file=sys.stderr, flush=True)
+        result["chapters"] = books_step(root, "chapters", log)
     result["load"].append(os.getloadavg()[1])
     trash.discard(root)
     return result
@@ -109,24 +110,32 @@ def table(results: list[dict]) -> str:
         ("… one essay changed: wall s (volumes typeset)", lambda r: f"{r['named_changed']['wall']:.1f} ({r['named_changed']['typeset']})"),
         ("PDF per chapter, both editions, cold: wall s [CPU s]", lambda r: f"{r['chapters']['wall']:.1f} [{r['chapters']['cpu']:.0f}]"),
         ("… volumes / pages (all editions)", lambda r: f"{r['chapters']['volumes']} / {r['chapters']['pages']:,}"),
-        ("peak memory of these steps, MB", lambda r: f"{max(r[k]['rss_mb'] for k in ('once', 'named', 'named_changed', 'chapters')):.0f}"),
+        ("peak memory of these steps, MB", lambda r: f"{max(r[k]['rss_mb'] for k in ('once', 'named', 'named_changed', 'chapters') if k in r):.0f}"),
         ("load average before (1 min) → after (5 min); 2 = both cores busy", lambda r: " → ".join(f"{v:.1f}" for v in r.get("load", []))),
     ]
     lines = ["| | " + " | ".join(f"{r['essays']:,} essays" for r in results) + " |", "|---|" + "---:|" * len(results)]
-    lines += [f"| {label} | " + " | ".join(cell(r) for r in results) + " |" for label, cell in rows]
+    lines += [f"| {label} | " + " | ".join(_cell(cell, r) for r in results) + " |" for label, cell in rows]
     return "\n".join(lines)
+
+
+def _cell(cell, result: dict) -> str:
+    try:
+        return cell(result)
+    except KeyError:  # not measured in this run (--no-chapters)
+        return "–"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.booklets", description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000,10000", help="corpus sizes, comma-separated (default: 1000,10000)")
+    parser.add_argument("--no-chapters", action="store_true", help="leave out the chapter PDFs (as long as the whole handbook)")
     parser.add_argument("--work", type=Path, default=REPO / "bench" / "corpus" / "booklets")
     parser.add_argument("--results", type=Path, default=REPO / "bench" / "booklets.md")
     args = parser.parse_args(argv)
     trash = Trash(args.work / ".trash")
     results = []
     for count in (int(size) for size in args.sizes.split(",")):
-        results.append(measure(count, args.work, trash))
+        results.append(measure(count, args.work, trash, chapters=not args.no_chapters))
         print(json.dumps(results[-1]), file=sys.stderr, flush=True)
     trash.empty()
     (args.work / "results.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
