@@ -24,7 +24,7 @@ import pdfplumber
 import pytest
 import yaml
 
-from test_booklet import MM, body, squeeze
+from test_booklet import CLOSING, MM, OPENING, body, squeeze
 
 ROOT = Path(__file__).resolve().parents[1]
 HANDBOOK = str(Path(sys.executable).with_name("handbook"))
@@ -219,6 +219,19 @@ def test_fonts_are_embedded_noto_cjk(project, edition):
                 assert descriptors and all(any(k in d for k in ("/FontFile", "/FontFile2", "/FontFile3")) for d in descriptors), name
                 seen.add(name)
         assert {re.sub(r"-.*", "", n) for n in seen} == {f"NotoSerifCJK{suffix}", f"NotoSansCJK{suffix}"}, seen
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_no_closing_punctuation_at_line_start_nor_opening_at_line_end(project, edition):
+    checked = 0
+    with pdfplumber.open(pdf_path(project, "mixed", edition)) as pdf:
+        for number, page in enumerate(pdf.pages, start=1):
+            for line in page.extract_text_lines():
+                text = line["text"].strip()
+                checked += bool(text)
+                assert not text or text[0] not in CLOSING, f"page {number}: line starts with {text[0]}: {text}"
+                assert not text or text[-1] not in OPENING, f"page {number}: line ends with {text[-1]}: {text}"
+    assert checked > 50
 
 
 @pytest.mark.parametrize("edition", EDITIONS)
