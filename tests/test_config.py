@@ -55,6 +55,10 @@ def handbook(project: Path, *args: str) -> subprocess.CompletedProcess:
      "level must be 0 or 2 to 6, not 9"),
     ("essays: {}", "essays:\n  000_9b93f4d6943d791b.tx:\n    title: 新标题", "000_9b93f4d6943d791b.tx:",
      f"essays.000_9b93f4d6943d791b.tx: no such seed in the seeds folder; did you mean {SEED}?"),
+    ("booklets: []", "booklets:\n  - {title: 课, file: ke, since: 2015-01-01, until: 2014-01-01}", "file: ke",
+     "booklets[ke]: since (2015-01-01) is after until (2014-01-01)"),
+    ("booklets: []", "booklets:\n  - {title: 课, file: ke, chapters: [户籍]}", "file: ke",
+     "booklets[ke].chapters: no chapter named 户籍; did you mean 户籍窗口?"),
 ])
 @pytest.mark.parametrize("command", ["build", "clean"])
 def test_a_mistake_is_named_with_its_line_and_exits_2(project, old, new, marker, expected, command):
@@ -82,9 +86,10 @@ def test_a_bug_is_an_internal_error_with_its_traceback(project):
 
 def test_defaults_fill_what_the_file_leaves_out(project):
     edit(project, "  nav_fanout: 50\n", "")
+    edit(project, "essays: {}", "essays:")  # a key with nothing after it
     config = configuration.load.__wrapped__(project / "handbook.yml")
     assert config["site"]["nav_fanout"] == configuration.Site().nav_fanout
-    assert config["cleaner"]["max_input_bytes"] == 5_000_000 and config["root"] == project
+    assert config["cleaner"]["max_input_bytes"] == 5_000_000 and config["root"] == project and config["essays"] == {}
 
 
 def test_the_configuration_reference_is_the_schemas():

@@ -31,9 +31,9 @@ def build(project: Path, **kwargs) -> subprocess.CompletedProcess:
 def new_project(folder: Path, essays: int = 0) -> Path:
     folder.mkdir(parents=True)
     shutil.copy(ROOT / "handbook.yml", folder / "handbook.yml")
-    shutil.copytree(ROOT / "seeds", folder / "seeds")
     if essays:
-        write_corpus(folder / "seeds", essays)
+        write_corpus(folder / "seeds", essays)  # into an emptied folder: the repository's seeds after it
+    shutil.copytree(ROOT / "seeds", folder / "seeds", dirs_exist_ok=True)
     (folder / "docs").mkdir()
     shutil.copy(ROOT / "docs" / "index.md", folder / "docs" / "index.md")
     return folder
@@ -202,3 +202,43 @@ def test_readers_never_meet_a_partial_site_and_a_second_build_waits(project):
     assert "another build of this project is running" in second.stderr and "waiting" in second.stderr
     assert reads[0] > 100 and missing == []
     assert "窗口服务论文选编（修订）" in (project / "site" / "index.html").read_text(encoding="utf-8")
+
+
+def test_make_serve_and_make_together(project):
+    """The live preview re-cleans a changed seed while ``handbook build`` runs: both take the
+    build lock in turn, the preview shows the change, the build publishes it, nothing breaks."""
+    import socket
+    import urllib.request
+
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    server = subprocess.Popen([HANDBOOK, "serve", "--dev-addr", f"127.0.0.1:{port}"], cwd=project, env=ENV,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+    def served() -> str:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
+            return response.read().decode("utf-8")
+
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                served()
+                break
+            except OSError:
+                assert time.monotonic() < deadline and server.poll() is None, "the preview did not start"
+                time.sleep(0.5)
+        seed = project / "seeds" / "000_9b93f4d6943d791b.txt"
+        assert "树立五种意识".encode() in seed.read_bytes()
+        seed.write_bytes(seed.read_bytes().replace("树立五种意识".encode(), "树立六种意识".encode(), 1))
+        done = build(project)
+        assert done.returncode == 0, done.stderr
+        assert "树立六种意识" in (project / "site" / "index.html").read_text(encoding="utf-8")
+        while "树立六种意识" not in served():
+            assert time.monotonic() < deadline and server.poll() is None, "the preview did not show the change"
+            time.sleep(0.5)
+        assert len(essay_pages(project)) == len(list((project / "seeds").iterdir()))  # no page twice
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)

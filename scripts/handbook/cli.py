@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import fcntl
 import json
 import os
 import sys
 import traceback
-from contextlib import contextmanager
 from pathlib import Path
 
 from . import config as configuration
-from .files import write_atomic
+from .files import one_at_a_time, write_atomic
 
 
 USAGE_ERROR = 2
@@ -66,7 +64,8 @@ def _run(argv: list[str] | None) -> int:
                         description="Clean the seeds, then build every edition's site and the booklets, side by side "
                         "when there are cores for it; what is up to date is skipped. Exit status: 0, or 1 when the "
                         "cleaner refused some inputs (all others are built), or 3 when a site or booklet failed.")
-    commands.add_parser("serve", help="preview the site, re-cleaning a seed when it changes")
+    serve = commands.add_parser("serve", help="preview the site, re-cleaning a seed when it changes")
+    serve.add_argument("--dev-addr", default="127.0.0.1:8000", metavar="HOST:PORT", help="where to serve (default: 127.0.0.1:8000)")
     # prefix_chars="+": the booklet's own options (--edition, --paper, --help) reach booklet.main
     # in order instead of being taken for this parser's unknown options.
     booklet = commands.add_parser("booklet", help="typeset the print booklets (see `handbook booklet --help`)", add_help=False,
@@ -78,7 +77,7 @@ def _run(argv: list[str] | None) -> int:
     if args.command == "serve":
         from . import site
 
-        return site.serve(config) or 0
+        return site.serve(config, dev_addr=args.dev_addr) or 0
     with one_at_a_time(Path(config["root"]) / "build" / ".lock"):
         return _command(args, config)
 
@@ -93,26 +92,6 @@ def _command(args: argparse.Namespace, config: dict) -> int:
 
         return booklet.main(args.options, config)
     raise AssertionError(args.command)
-
-
-@contextmanager
-def one_at_a_time(path: Path):
-    """Hold the project's build lock (an advisory lock on ``build/.lock``, released by the kernel
-    when the process ends, however it ends); a second build waits for the first, saying so."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+", encoding="utf-8") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            lock.seek(0)
-            holder = lock.read().strip() or "?"
-            print(f"handbook: another build of this project is running (pid {holder}); waiting for it to finish…", file=sys.stderr)
-            fcntl.flock(lock, fcntl.LOCK_EX)
-        lock.seek(0)
-        lock.truncate()
-        lock.write(str(os.getpid()))
-        lock.flush()
-        yield
 
 
 def run_clean(config: dict, sources: list[str], out: Path | None, report: Path | None, jobs: int | None, quiet: bool = False) -> int:

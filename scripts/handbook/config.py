@@ -29,6 +29,15 @@ class ConfigError(ValueError):
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_default=True)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_is_default(cls, values: Any) -> Any:
+        """A key written with nothing after it (``essays:``) takes its default."""
+        if isinstance(values, dict):
+            return {k: v for k, v in values.items()
+                    if not (v is None and k in cls.model_fields and not cls.model_fields[k].is_required())}
+        return values
+
 
 class Paths(_Section):
     """Where the raw scrapes and the generated essays live, relative to the project's root."""
@@ -131,6 +140,8 @@ class NamedBooklet(_Section):
     def _selects(self) -> NamedBooklet:
         if not (self.chapters or self.essays or self.words or self.since or self.until):
             raise ValueError("a booklet needs at least one of chapters, essays, words, since, until")
+        if self.since and self.until and self.since > self.until:
+            raise ValueError(f"since ({self.since}) is after until ({self.until}): no day is in both")
         return self
 
 
@@ -158,11 +169,6 @@ class Handbook(_Section):
             if files.count(file) > 1:
                 raise ValueError(f"two booklets have the file name {file!r}")
         return booklets
-
-    @field_validator("essays", mode="before")
-    @classmethod
-    def _none_is_empty(cls, essays: Any) -> Any:
-        return essays or {}
 
 
 def find_root(start: Path | None = None) -> Path:

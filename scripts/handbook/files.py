@@ -8,12 +8,14 @@ is a cache of that, rebuilt from the pages when it is lost or damaged.
 
 from __future__ import annotations
 
+import fcntl
 import itertools
 import json
 import os
 import re
 import shutil
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 MANIFEST = ".manifest.json"
@@ -235,3 +237,23 @@ def assign_names(titles: dict[str, str], taken: set[str]) -> dict[str, str]:
             slug = f"{slug}-{slugify(Path(source).stem)}"
         names[source] = f"{slug}.md"
     return names
+
+
+@contextmanager
+def one_at_a_time(path: Path):
+    """Hold the project's build lock (an advisory lock on ``build/.lock``, released by the kernel
+    when the process ends, however it ends); a second build waits for the first, saying so."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+", encoding="utf-8") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            holder = lock.read().strip() or "?"
+            print(f"handbook: another build of this project is running (pid {holder}); waiting for it to finish…", file=sys.stderr)
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        lock.seek(0)
+        lock.truncate()
+        lock.write(str(os.getpid()))
+        lock.flush()
+        yield

@@ -127,9 +127,6 @@ def volume_names(edition: str, volumes: int, stem: str = "handbook") -> list[tup
     return [(f"{stem}.pdf", f"{stem}-booklet.pdf") for stem in stems]
 
 
-VOLUME_FILE = re.compile(r"^handbook-(?P<edition>.+?)(?:-(?P<volume>\d+))?(?:-booklet)?\.pdf$")
-
-
 def chinese_number(n: int) -> str:
     """1 → 一, 10 → 十, 12 → 十二, 20 → 二十, 105 → 一百零五 (for volume numbers).
 

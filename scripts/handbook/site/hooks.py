@@ -341,9 +341,11 @@ def _clean_changed_seeds(run: context.Run) -> None:
     log.info("handbook: %d seed(s) changed, cleaning", len(changed))
     try:  # the cleaner's batch keeps a cache: only the changed seeds are cleaned again
         from handbook import batch
+        from handbook.files import one_at_a_time
 
         root = Path(hb["root"])
-        batch.run(hb, [os.path.relpath(root / hb["paths"]["seeds"])], Path(os.path.relpath(root / hb["paths"]["essays"])),
-                  jobs=1, progress=False)
+        with one_at_a_time(root / "build" / ".lock"):  # a `make` meanwhile cleans too
+            batch.run(hb, [os.path.relpath(root / hb["paths"]["seeds"])], Path(os.path.relpath(root / hb["paths"]["essays"])),
+                      jobs=1, progress=False)
     except Exception as error:  # the preview keeps running; the cleaner reports what it refused
         log.warning("handbook: the cleaner failed on %s: %s", ", ".join(p.name for p in changed), error)
