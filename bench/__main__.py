@@ -6,8 +6,9 @@ the results file again from the last results (``<work>/results.json``).
 Per corpus size, in one run:
 
 1. ``bench.corpus`` writes N damaged essays into ``<work>/<N>/project/seeds/``; the project gets
-   the repository's ``handbook.yml`` and hand-written ``docs/`` pages (the site build falls back to
-   the repository's ``mkdocs.yml``, hook and ``overrides/``, as for any project without its own);
+   the repository's ``handbook.yml`` (without its named booklets, which name the repository's
+   seeds; ``bench.booklets`` measures those) and hand-written ``docs/`` pages (the site build falls
+   back to the repository's ``mkdocs.yml``, hook and ``overrides/``, as for any project without its own);
 2. cold build, as ``handbook build`` does it (``bench.steps``): clean, then every edition's site
    (MkDocs + hook + search index) and the booklets side by side — time, CPU, peak memory per step;
 3. the floor: bare ``mkdocs build`` of the same Markdown with the same theme (``bench.bare``);
@@ -31,6 +32,8 @@ import threading
 import time
 from importlib.metadata import version
 from pathlib import Path
+
+import yaml
 
 from . import corpus
 
@@ -105,10 +108,18 @@ class Trash:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
+def write_config(root: Path, booklets: list[dict] | None = None) -> None:
+    """The repository's handbook.yml in the project ``root``, with ``booklets`` in place of its
+    own named booklets (which name the repository's seeds, not the generated ones)."""
+    config = yaml.safe_load((REPO / "handbook.yml").read_text(encoding="utf-8"))
+    config["booklets"] = booklets or []
+    (root / "handbook.yml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
 def make_project(root: Path, count: int, trash: Trash) -> dict:
     trash.discard(root)
     (root / "docs").mkdir(parents=True)
-    shutil.copy(REPO / "handbook.yml", root / "handbook.yml")
+    write_config(root)
     for page in (REPO / "docs").iterdir():  # the hand-written pages; docs/essays/ is the cleaner's
         if page.is_file():
             shutil.copy(page, root / "docs" / page.name)

@@ -5,6 +5,7 @@ The site's navigation and home page and the booklet's contents all come from her
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,14 +53,18 @@ def chapter_of(essay: Essay, config: dict) -> str:
     return config["default_chapter"]
 
 
-def load_catalogue(config: dict, folder: Path | None = None) -> list[Chapter]:
+def load_catalogue(config: dict, folder: Path | None = None, keep: Callable[[str], bool] | None = None) -> list[Chapter]:
     """The chapters, in handbook.yml's order (the default chapter last), each with its essays in
-    seed-name order; chapters with no essays are left out."""
+    seed-name order; chapters with no essays are left out. ``keep``, given a page's Markdown, says
+    whether to read that essay at all (a quick test, so that a few essays of thousands are parsed)."""
     folder = folder or Path(config["root"]) / config["paths"]["essays"]
     names = [chapter["name"] for chapter in config.get("chapters") or []] + [config["default_chapter"]]
     chapters = {name: Chapter(name) for name in names}
     for path in sorted(folder.glob("*.md")):
-        essay = parse(path.read_text(encoding="utf-8"), path.name)
+        text = path.read_text(encoding="utf-8")
+        if keep and not keep(text):
+            continue
+        essay = parse(text, path.name)
         name = chapter_of(essay, config)
         chapters.setdefault(name, Chapter(name)).essays.append(Entry(path, path.stem, essay))
     for chapter in chapters.values():

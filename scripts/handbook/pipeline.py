@@ -54,9 +54,9 @@ def build(config: dict[str, Any], clean: Callable[[], int]) -> tuple[int, list[S
     named = books.current(config, "named")
     if named is None:  # the named booklets first: the home page lists their page counts
         try:
-            books.check_named(config)
+            catalogue = books.check_named(config)
             holder: list = []
-            steps.append(_measured("booklets", lambda: holder.extend(books.build_books(config, "named", quiet=True)), started))
+            steps.append(_measured("booklets", lambda: holder.extend(books.build_books(config, "named", quiet=True, catalogue=catalogue)), started))
             named = holder
         except booklet.BookletError as error:
             print(f"handbook build: {error}", file=sys.stderr)

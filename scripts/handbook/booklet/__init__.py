@@ -86,6 +86,7 @@ class _Volume:
     key: str = ""
     title: str = ""
     essays: int = 0
+    date: dt.date | None = None  # the cover's date and the PDF's creation date
     previous: list[str] = field(default_factory=list)
 
 
@@ -127,7 +128,7 @@ def build(config: dict[str, Any], edition: str | None = None, *, paper: str | No
         (out / SOURCES_STAMP).unlink(missing_ok=True)
 
     todo = [v for vs in volumes.values() for v in vs if force or not _fresh(v)]
-    done = _typeset_all(todo, options, date, _jobs(options, len(todo)))
+    done = _typeset_all(todo, options, _jobs(options, len(todo)))
     results = []
     for code in codes:
         edition_results = []
@@ -184,6 +185,7 @@ def plan_book(book: Book, chapters: list[Any], config: dict[str, Any], edition: 
         volume.payload = json.dumps(data, ensure_ascii=False, sort_keys=True)  # no indent: the C encoder, ten times faster
         volume.title = f"{data['title']}（{data['edition_label']}，{(data['volume'] + '，') if data['volume'] else ''}{data['labels']['imposed']}）"
         volume.essays = sum(len(part.essays) for part in selection)
+        volume.date = date
         digest = hashlib.sha256()
         for part in (volume.payload.encode(), TEMPLATE.read_bytes(), IMPOSE_SOURCE.read_bytes(),
                      repr((options["paper"], options["impose"], getattr(typst, "__version__", ""))).encode()):
@@ -245,10 +247,9 @@ def _jobs(options: dict[str, Any], volumes: int) -> int:
     return max(1, min(int(wanted), os.cpu_count() or 1, volumes))
 
 
-def _typeset_all(todo: list[_Volume], options: dict[str, Any], date: dt.date | None, jobs: int) -> dict[_Volume, tuple[int, float]]:
+def _typeset_all(todo: list[_Volume], options: dict[str, Any], jobs: int) -> dict[_Volume, tuple[int, float]]:
     """Typeset and impose the volumes, ``jobs`` at a time; (pages, seconds) per volume."""
     done: dict[_Volume, tuple[int, float]] = {}
-    day = date or NO_DATE
     tasks = []
     for volume in todo:
         volume.out.mkdir(parents=True, exist_ok=True)
@@ -256,7 +257,7 @@ def _typeset_all(todo: list[_Volume], options: dict[str, Any], date: dt.date | N
         volume.stamp.unlink(missing_ok=True)
         volume.data_file.write_text(volume.payload + "\n", encoding="utf-8")
         tasks.append(dict(payload=volume.payload, pdf=str(volume.pdf), imposed=str(volume.imposed) if volume.imposed else None,
-                          title=volume.title, date=day, paper=options["paper"],
+                          title=volume.title, date=volume.date or NO_DATE, paper=options["paper"],
                           threads=max(1, (os.cpu_count() or 1) // jobs)))
     outcomes = each_forked(_typeset, tasks, jobs)  # Typst never runs in this process: see handbook.forked
     for volume, outcome in zip(todo, outcomes):
@@ -410,6 +411,22 @@ def copy_into_site(result: Result, site_dir: Path) -> list[Path]:
     return copied
 
 
+def _option_problem(problem: dict[str, Any]) -> str:
+    """One validation problem of a booklet asked for on the command line, in the options' words.
+
+    >>> _option_problem({"loc": ("title",), "type": "missing", "msg": "Field required"})
+    '--title is required'
+    >>> _option_problem({"loc": (), "type": "value_error", "msg": "Value error, a booklet needs at least one of chapters, essays"})
+    'a booklet needs at least one of --chapters, --essays'
+    """
+    if problem["type"] == "missing":
+        return f"--{problem['loc'][0]} is required"
+    message = problem["msg"].removeprefix("Value error, ")
+    if not problem["loc"]:  # the selection as a whole
+        return re.sub(r"\b(chapters|essays|words|since|until)\b", r"--\1", message)
+    return f"--{problem['loc'][0]}: {message}"
+
+
 def main(argv: Sequence[str] | None = None, config: dict[str, Any] | None = None) -> int:
     """``handbook booklet [--edition E] [--paper A5|A4] [--force]`` builds every book (the
     handbook, the chapters, the named booklets); with a selection (``--essays``, ``--chapters``,
@@ -450,8 +467,7 @@ def main(argv: Sequence[str] | None = None, config: dict[str, Any] | None = None
             spec = NamedBooklet.model_validate({k: v for k, v in spec.items() if v not in (None, "", [])}).model_dump()
             results = books.one_off(config, spec, codes)
         except ValidationError as error:
-            problem = error.errors()[0]
-            print(f"booklet: --{'.'.join(map(str, problem['loc'])) or 'selection'}: {problem['msg'].removeprefix('Value error, ')}", file=sys.stderr)
+            print(f"booklet: {_option_problem(error.errors()[0])}", file=sys.stderr)
             return 2
         except BookletError as error:
             print(f"booklet: {error}", file=sys.stderr)

@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
 import sys
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, Callable
 
 from ..files import remove_leftovers, write_atomic
 from . import MAIN_BOOK, Book, BookletError, Result, _fresh, _jobs, _typeset_all, copy_into_site, plan_book, publish
@@ -91,6 +92,27 @@ def select(chapters: list[Any], spec: dict[str, Any], name: str) -> list[SimpleN
     return selected
 
 
+def may_hold(spec: dict[str, Any]) -> Callable[[str], bool] | None:
+    """A quick test on an essay's Markdown page that passes every essay ``spec`` can select (and
+    maybe others, which ``select`` then leaves out): the page names one of its seeds or holds one of
+    its words. None when any essay may be selected (a chapter, or dates alone), or when a word holds
+    characters the page may write escaped.
+
+    >>> test = may_hold({"essays": ["a.txt"], "words": ["回訪"]})
+    >>> test("source: a.txt"), test("电话回访"), test("窗口")
+    (True, True, False)
+    >>> may_hold({"chapters": ["户籍窗口"], "essays": ["a.txt"]}) is None, may_hold({"words": ["A*B"]}) is None
+    (True, True)
+    """
+    from ..script import convert
+
+    words = [form for word in spec.get("words") or [] for form in (word, convert(word, "t2s"))]
+    if spec.get("chapters") or not (spec.get("essays") or words) or any(re.search(r"[\x00-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f]", w) for w in words):
+        return None
+    needles = [*(spec.get("essays") or []), *words]
+    return lambda text: any(needle in text for needle in needles)
+
+
 def _seed(entry: Any) -> str:
     essay = getattr(entry, "essay", entry)
     return str(essay.meta.get("source") or essay.source)
@@ -121,12 +143,16 @@ def books_of(kind: str, config: dict[str, Any], chapters: list[Any]) -> list[tup
              select(chapters, spec, spec["file"])) for spec in config.get("booklets") or []]
 
 
-def check_named(config: dict[str, Any]) -> None:
-    """Every named booklet selects essays that exist (a ``BookletError`` naming the first that does not)."""
-    if config.get("booklets"):
-        from ..catalogue import load_catalogue
+def check_named(config: dict[str, Any]) -> list[Any] | None:
+    """Every named booklet selects essays that exist (a ``BookletError`` naming the first that does
+    not); the catalogue read to know it, for ``build_books``."""
+    if not config.get("booklets"):
+        return None
+    from ..catalogue import load_catalogue
 
-        books_of("named", config, load_catalogue(config))
+    catalogue = load_catalogue(config)
+    books_of("named", config, catalogue)
+    return catalogue
 
 
 def current(config: dict[str, Any], kind: str) -> list[Result] | None:
@@ -151,8 +177,10 @@ def _key(config: dict[str, Any], kind: str, options: dict[str, Any]) -> str:
     return "".join(_sources_key(config, known[code], essays, options) for code in known)
 
 
-def build_books(config: dict[str, Any], kind: str, *, force: bool = False, quiet: bool = False) -> list[Result]:
-    """Typeset the books of ``kind`` that changed, in every edition; every book's results."""
+def build_books(config: dict[str, Any], kind: str, *, force: bool = False, quiet: bool = False,
+                catalogue: list[Any] | None = None) -> list[Result]:
+    """Typeset the books of ``kind`` that changed, in every edition; every book's results.
+    ``catalogue``: the essays' catalogue when already read (else read here, if anything changed)."""
     fresh = None if force else current(config, kind)
     if fresh is not None:
         return fresh
@@ -163,10 +191,8 @@ def build_books(config: dict[str, Any], kind: str, *, force: bool = False, quiet
     if key:
         from ..catalogue import load_catalogue
 
-        chapters = load_catalogue(config)
-        books = books_of(kind, config, chapters)
-        date = build_date(getattr(e, "essay", e) for c in chapters for e in c.essays)
-        results = typeset(config, books, list(editions(config)), options, out_root, date, force=force, quiet=quiet)
+        chapters = catalogue if catalogue is not None else load_catalogue(config)
+        results = typeset(config, books_of(kind, config, chapters), list(editions(config)), options, out_root, force=force, quiet=quiet)
     record_file = out_root / f".{kind}.json"
     _remove_gone(_read_record(record_file), results, out_root)
     out_root.mkdir(parents=True, exist_ok=True)
@@ -175,14 +201,17 @@ def build_books(config: dict[str, Any], kind: str, *, force: bool = False, quiet
 
 
 def typeset(config: dict[str, Any], books: list[tuple[Book, list[Any]]], codes: list[str], options: dict[str, Any],
-            out_root: Path, date: dt.date | None, *, force: bool = False, quiet: bool = False) -> list[Result]:
-    """Typeset ``books`` in the editions ``codes`` (the volumes whose inputs changed); their results."""
+            out_root: Path, *, force: bool = False, quiet: bool = False) -> list[Result]:
+    """Typeset ``books`` in the editions ``codes`` (the volumes whose inputs changed); their results.
+    A book's cover is dated by its own essays (``build_date``), so an essay dated later than the
+    rest changes only the books that hold it."""
     known = editions(config)
-    volumes = [(book, volume) for code in codes for book, chapters in books
+    dates = [build_date(getattr(e, "essay", e) for chapter in chapters for e in chapter.essays) for _, chapters in books]
+    volumes = [(book, volume) for code in codes for (book, chapters), date in zip(books, dates)
                for volume in plan_book(book, chapters, config, known[code], options, out_root / code,
                                        out_root / code / ".books" / book.stem, date)]
     todo = [volume for _, volume in volumes if force or not _fresh(volume)]
-    done = _typeset_all(todo, options, date, _jobs(options, len(todo)))
+    done = _typeset_all(todo, options, _jobs(options, len(todo)))
     results = []
     for book, volume in volumes:
         pages, seconds = done.get(volume) or (int(volume.previous[1]), 0.0)
@@ -201,11 +230,10 @@ def one_off(config: dict[str, Any], spec: dict[str, Any], codes: list[str], *, q
     from ..catalogue import load_catalogue
 
     options = booklet_options(config)
-    chapters = load_catalogue(config)
+    chapters = load_catalogue(config, keep=may_hold(spec))
     selection = select(chapters, spec, spec["file"])
     book = Book(spec["file"], spec["title"], spec.get("subtitle") or "", spec.get("layout") or "book")
-    date = build_date(getattr(e, "essay", e) for c in selection for e in c.essays)
-    return typeset(config, [(book, selection)], codes, options, Path(config.get("root", ".")) / options["output"], date, quiet=quiet)
+    return typeset(config, [(book, selection)], codes, options, Path(config.get("root", ".")) / options["output"], quiet=quiet)
 
 
 def named_listing(config: dict[str, Any], edition: str) -> list[dict[str, Any]]:
