@@ -271,12 +271,16 @@ def on_post_page(output: str, page, config) -> str:
 
 def on_post_build(config) -> None:
     run = _state["run"]
-    order = [_url_of(item.src_uri, config) for section in _state["sections"] for item in section.items]
-    search.index_site(Path(config.site_dir), run.config, run.edition, order, _state.pop("search_pages"))
+    search.index_site(Path(config.site_dir), run.config, run.edition, _search_order(config), _state.pop("search_pages"))
     if (context.serving or run.serving) and run.edition == context.DEFAULT_EDITION:
         from handbook.site.build import build_nested
 
         build_nested(run.config, Path(config.site_dir))  # `make serve` previews every edition
+
+
+def _search_order(config) -> list[tuple[str, str]]:
+    """The essays' URLs and chapters (this edition's names) in catalogue order, for the search index."""
+    return [(_url_of(item.src_uri, config), section.name) for section in _state["sections"] for item in section.items]
 
 
 def _clean_changed_seeds(run: context.Run) -> None:
