@@ -93,7 +93,7 @@ class Search(_Section):
     """How search ranks the essays that hold a query (every one is found; this decides the order)."""
 
     title_weight: float = Field(3.0, ge=0, description="Added (times the term's rarity) when an essay's title holds a query term: above the most a body can give (`k1` + 1), so an essay about the word comes first.")
-    heading_weight: float = Field(1.5, ge=0, description="Added (times the term's rarity) when one of an essay's headings holds a query term.")
+    heading_weight: float = Field(2.0, ge=0, description="Added (times the term's rarity) when one of an essay's headings holds a query term.")
     k1: float = Field(1.2, ge=0, description="BM25's saturation: how quickly more mentions in the body stop counting.")
     b: float = Field(0.75, ge=0, le=1, description="BM25's length normalisation: 0 ignores the essay's length, 1 divides the mentions by it fully.")
     near_chars: int = Field(20, ge=0, description="Terms of a query of several words this close together (characters between them) rank above essays where they lie further apart.")

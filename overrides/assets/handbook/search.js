@@ -58,7 +58,7 @@
     if (!engine) {
       engine = Promise.all([get("meta.json", "json"), get("lengths.bin", "bin")]).then(function (got) {
         var m = got[0];
-        return { pages: m.pages, shards: m.shards, charmap: m.charmap, rank: m.ranking || {},
+        return { pages: m.pages, shards: m.shards, charmap: m.charmap, rank: m.ranking,
                  lengths: new Uint8Array(got[1]), shardCache: {}, fileCache: {}, pageCache: {} };
       });
       engine.catch(function () { engine = null; });
@@ -270,9 +270,8 @@
   }
 
   function score(eng, words, parts, post, where, candidates) {
-    var rk = eng.rank, k1 = rk.k1 === undefined ? 1.2 : rk.k1, b = rk.b === undefined ? 0.75 : rk.b;
-    var tw = rk.title_weight === undefined ? 3 : rk.title_weight, hw = rk.heading_weight === undefined ? 1.5 : rk.heading_weight;
-    var near = rk.near_chars === undefined ? 20 : rk.near_chars;
+    // handbook.yml's search: (search.py writes it into meta.json with every default filled in)
+    var rk = eng.rank, k1 = rk.k1, b = rk.b, tw = rk.title_weight, hw = rk.heading_weight, near = rk.near_chars;
     var idf = parts.map(function (p) {
       var df = Math.min.apply(null, p.map(function (k) { return post[k.key].ids.length; }));
       return Math.log(1 + (eng.pages - df + 0.5) / (df + 0.5));
