@@ -354,6 +354,7 @@
 
   function excerpt(hit) {
     var p = document.createElement("p");
+    p.className = "hb-search-result__passage";
     if (hit.k < 0) { p.textContent = hit.text.slice(0, CONTEXT_AFTER); return p; }
     var anchor = hit.found[hit.k];
     var start = Math.max(0, anchor.at - CONTEXT_BEFORE);
