@@ -33,6 +33,10 @@ LABELS = {
     "downloads": "下载：",
     "pdf": "PDF 版",
     "booklet_pdf": "骑马钉印刷版",
+    # meta descriptions (search engines' and link previews' one-line summary of a page)
+    "description_home": "《{title}》{subtitle}，收录 {n} 篇文章，分{chapters} {c} 章。",
+    "description_listing": "《{title}》{page}，共 {n} 篇文章，从《{first}》到《{last}》。",
+    "description_essay": "《{essay}》，收入《{title}》{chapter}一章。",
 }
 
 
