@@ -52,6 +52,9 @@ SAMPLES = {
     # the same words, title lengths and mentions: they rank the same; 甲 comes after 乙 by code point
     "甲组随笔": essay("a06.txt", "甲组随笔", ["同分词语出现一次。" + FILLER[0]]),
     "乙组随笔": essay("a07.txt", "乙组随笔", ["同分词语出现一次。" + FILLER[0]]),
+    # a title holding one word of the query, and its body the query as typed, again and again
+    "夜间工作札记": essay("a08.txt", "夜间工作札记", ["夜间服务很辛苦。" + FILLER[0], "夜间服务要坚持。夜间服务有成效。" + FILLER[1]]),
+    "关于夜间服务的思考": essay("a09.txt", "关于夜间服务的思考", ["我们开展了夜间服务。" + FILLER[2] + FILLER[3]]),
 }
 
 
@@ -109,6 +112,11 @@ def test_words_found_as_typed_come_before_the_same_words_scattered(page, ranked_
     assert titles(results) == ["基层服务随笔", "基层所队工作的思考"]
     assert results[0]["marks"] == ["预约", "上门"]
     assert count(page) == "找到 2 篇文章"
+
+
+def test_a_title_holding_the_words_as_typed_comes_before_a_title_holding_one_of_them(page, ranked_url):
+    results = searched(page, ranked_url, "夜间 服务")
+    assert titles(results)[:2] == ["关于夜间服务的思考", "夜间工作札记"]
 
 
 def test_the_count_is_of_essays_holding_the_word_not_of_essays_holding_its_pairs(page, ranked_url):

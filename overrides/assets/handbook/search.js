@@ -215,31 +215,45 @@
     return { at: at, field: field };
   }
 
-  /* How near the terms with positions stand: 2 when they follow each other as typed (at most a
-   * character between them), 1 when all lie within `near` characters of each other, else 0. */
-  function nearness(lists, lengths, near) {
-    var n = lists.length, total = lengths.reduce(function (a, b) { return a + b; }, 0);
-    for (var a = 0; a < lists[0].length; a++) {
-      var start = lists[0][a], end = start + lengths[0], ok = true;
-      for (var t = 1; t < n && ok; t++) {
-        var next = lists[t].find(function (p) { return p >= end; });
-        if (next === undefined || next - end > 1) ok = false; else end = next + lengths[t];
+  /* Where the terms with positions follow each other as typed (at most one character between
+   * one and the next, all in one field): the chains' starts and fields. */
+  function chains(lists, lengths) {
+    var first = lists[0], at = [], field = [];
+    for (var a = 0; a < first.at.length; a++) {
+      var end = first.at[a] + lengths[0], ok = true;
+      for (var t = 1; t < lists.length && ok; t++) {
+        var l = lists[t], i = 0;
+        while (i < l.at.length && l.at[i] < end) i++;
+        ok = i < l.at.length && l.at[i] - end <= 1 && l.field[i] === first.field[a];
+        if (ok) end = l.at[i] + lengths[t];
       }
-      if (ok) return 2;
+      if (ok) { at.push(first.at[a]); field.push(first.field[a]); }
     }
+    return { at: at, field: field };
+  }
+
+  /* Whether all the terms with positions lie within `near` characters of each other somewhere. */
+  function close(lists, lengths, near) {
+    var n = lists.length, total = lengths.reduce(function (a, b) { return a + b; }, 0);
     var all = [];
-    lists.forEach(function (l, t) { l.forEach(function (p) { all.push([p, t]); }); });
+    lists.forEach(function (l, t) { l.at.forEach(function (p) { all.push([p, t]); }); });
     all.sort(function (x, y) { return x[0] - y[0]; });
     var longest = Math.max.apply(null, lengths), seen = new Array(n).fill(0), covered = 0, lo = 0;
     for (var hi = 0; hi < all.length; hi++) {
       if (seen[all[hi][1]]++ === 0) covered++;
       while (covered === n) {
-        if (all[hi][0] + longest - all[lo][0] - total <= near) return 1;
+        if (all[hi][0] + longest - all[lo][0] - total <= near) return true;
         if (--seen[all[lo][1]] === 0) covered--;
         lo++;
       }
     }
-    return 0;
+    return false;
+  }
+
+  /* A term's (or a chain's) weight in one essay, from where it stands. */
+  function fields(occ) {
+    return { title: occ.field.indexOf(TITLE) >= 0, heading: occ.field.indexOf(HEADING) >= 0,
+             body: occ.field.filter(function (f) { return f === BODY; }).length };
   }
 
   /* Every essay holding every term, ranked: [{id, score, near}], and the terms. */
@@ -269,37 +283,43 @@
     });
   }
 
+  /* BM25 with field weights, summed over the terms; for a query of several words, the words as
+   * typed count as one more term (its rarity from the essays holding it so), and essays holding
+   * them as typed come first, then those holding them close together. */
   function score(eng, words, parts, post, where, candidates) {
     // handbook.yml's search: (search.py writes it into meta.json with every default filled in)
     var rk = eng.rank, k1 = rk.k1, b = rk.b, tw = rk.title_weight, hw = rk.heading_weight, near = rk.near_chars;
-    var idf = parts.map(function (p) {
-      var df = Math.min.apply(null, p.map(function (k) { return post[k.key].ids.length; }));
-      return Math.log(1 + (eng.pages - df + 0.5) / (df + 0.5));
+    function idf(df) { return Math.log(1 + (eng.pages - df + 0.5) / (df + 0.5)); }
+    function weight(f, norm) { return tw * f.title + hw * f.heading + f.body * (k1 + 1) / (f.body + norm); }
+    var rarity = parts.map(function (p) {
+      return idf(Math.min.apply(null, p.map(function (k) { return post[k.key].ids.length; })));
     });
-    var results = [];
+    var found = [];
     candidates.forEach(function (id) {
-      var total = 0, lists = [], lengths = [];
-      var ratio = Math.pow(2, (eng.lengths[id] - 128) / 16), norm = k1 * (1 - b + b * ratio);
+      var stats = [], lists = [], lengths = [];
       for (var t = 0; t < words.length; t++) {
-        var p = parts[t], title, heading, body, at = null;
+        var p = parts[t], occ = null;
         if (Array.from(words[t]).length >= 3) {
-          var occ = occurrences(p, p.map(function (k) { return where[k.key][id]; }));
+          occ = occurrences(p, p.map(function (k) { return where[k.key][id]; }));
           if (!occ.at.length) return;  // the pairs are there, the term is not
-          title = occ.field.indexOf(TITLE) >= 0;
-          heading = occ.field.indexOf(HEADING) >= 0;
-          body = occ.field.filter(function (f) { return f === BODY; }).length;
-          at = occ.at;
+          stats.push(fields(occ));
         } else {
-          var post1 = post[p[0].key], weight = post1.weights[find(post1.ids, id)];
-          title = (weight & 2) !== 0;
-          heading = (weight & 1) !== 0;
-          body = Math.floor(weight / 4);
-          if (where[p[0].key]) at = where[p[0].key][id].at;
+          var post1 = post[p[0].key], w = post1.weights[find(post1.ids, id)];
+          stats.push({ title: (w & 2) !== 0, heading: (w & 1) !== 0, body: Math.floor(w / 4) });
+          if (where[p[0].key]) occ = where[p[0].key][id];
         }
-        total += idf[t] * (tw * title + hw * heading + body * (k1 + 1) / (body + norm));
-        if (at) { lists.push(at); lengths.push(Array.from(words[t]).length); }
+        if (occ) { lists.push(occ); lengths.push(Array.from(words[t]).length); }
       }
-      results.push({ id: id, score: total, near: lists.length >= 2 ? nearness(lists, lengths, near) : 0 });
+      var typed = lists.length >= 2 ? chains(lists, lengths) : null;
+      found.push({ id: id, stats: stats, typed: typed && typed.at.length ? fields(typed) : null,
+                   near: typed && typed.at.length ? 2 : lists.length >= 2 && close(lists, lengths, near) ? 1 : 0 });
+    });
+    var phrase = idf(found.filter(function (f) { return f.typed; }).length);
+    var results = found.map(function (f) {
+      var ratio = Math.pow(2, (eng.lengths[f.id] - 128) / 16), norm = k1 * (1 - b + b * ratio), total = 0;
+      f.stats.forEach(function (s, t) { total += rarity[t] * weight(s, norm); });
+      if (f.typed) total += phrase * weight(f.typed, norm);
+      return { id: f.id, score: total, near: f.near };
     });
     results.sort(function (x, y) { return y.near - x.near || y.score - x.score || x.id - y.id; });
     return results;

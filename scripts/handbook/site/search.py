@@ -1,26 +1,47 @@
-"""Search: a static index of character pairs, written into ``<site>/search/`` after the build;
-``overrides/assets/handbook/search.js`` queries it in the browser.
+"""Search: a static index of characters and character pairs with ranking weights and the pairs'
+positions, written into ``<site>/search/`` after the build; ``overrides/assets/handbook/search.js``
+queries it in the browser.
 
 A query must find every essay holding it, also inside longer words (人民 in 中华人民共和国, 手册 in
 本手册), which no word segmenter does. So nothing is segmented: for every essay the index records
 each character and each pair of adjacent characters of its text (within runs of letters, digits
 and Han characters; punctuation and spaces break runs), and maps each of these keys to the sorted
-list of essays holding it. An essay holds a query term only if it holds all the term's pairs, so
-the browser intersects the lists of a few of the term's pairs (one character: its own list), takes
-the candidates in catalogue order, fetches the text of the first few and keeps those whose text
-holds the term itself, showing the passage around it. A query of one or two characters needs no
-check: its list is the answer.
+list of essays holding it. A term of one or two characters is answered by its key's list. A
+longer term is found from the positions of pairs covering it (at offsets 0, 2, 4, … and the last):
+an essay holds the term where every covering pair stands at its offset from the first. So the
+browser knows exactly which essays hold a query, and how many, from the index alone.
+
+Each posting carries a weight for the ranking: ``body mentions << 2 | in the title << 1 | in a
+heading`` (a pair's positions carry the field of each occurrence, so a longer term gets the same
+from them). search.js ranks by BM25 with field weights (handbook.yml's ``search``):
+
+    score = Σ over terms  idf(t) · (title_weight·[t in title] + heading_weight·[t in a heading]
+                                    + f·(k1 + 1) / (f + k1·(1 − b + b·len/avglen)))
+
+where f is the term's mentions in the body and idf(t) = ln(1 + (N − n + 0.5)/(n + 0.5)) for n
+essays holding it (its rarest key's list). For a query of several words, the words as typed (each
+followed by the next with at most one character between them, in one field) count as one more
+term, whose n is the number of essays holding them so; and essays holding them as typed come
+first, then those where they all lie within ``near_chars`` of each other, then the rest. Ties in
+catalogue order. Words of one character have no positions: they are required and weighed, but
+not placed.
 
 What a first search fetches is bounded, whatever the number of essays:
 
-* ``search/meta.json``: the page count, the shard count and the character folding table;
+* ``search/meta.json``: the page count, the shard count, the character folding table and the
+  ranking's parameters; ``search/lengths.bin``: one byte per essay, its length against the
+  average (``length_ratios``);
 * ``search/k/<n>.bin``: the key shards. Key ``k`` is in shard FNV-1a(k) mod the shard count, a
   power of two chosen so that a shard stays near ``SHARD_TARGET`` bytes. A shard is a little-endian
-  u32 header length, a JSON header ``{key: [kind, count, offset, length]}`` and the lists: kind 0
-  is the essay numbers as varint deltas (from -1), kind 1 a bitmap of all essays (for keys held by
-  more than an eighth of them);
-* ``search/p/<n>.json``: essay ``n``'s URL (relative to the site), title and text, one small file
-  per essay, for the check and the passage.
+  u32 header length, a JSON header ``{key: [kind, count, offset, length(, file, offset, length of
+  its positions)]}`` and the lists: kind 0 is varint essay-number deltas (from -1) each followed by
+  its varint weight, kind 1 a bitmap of all essays followed by the weights (when smaller);
+* ``search/x/<n>.bin``: the pairs' positions, fetched only for terms of three or more characters
+  and for the words of a query of several: per essay of the key's list, the byte length of its
+  entry, then ``varint(delta << 2 | field)`` per occurrence (fields ``BODY``, ``HEADING``,
+  ``TITLE``), packed into files of about ``POSITIONS_TARGET`` bytes (a longer list alone);
+* ``search/p/<n>.json``: essay ``n``'s URL (relative to the site), title, chapter and text, one
+  small file per essay, fetched for the results shown (their passage).
 
 Text and query are compared after the same per-character normalisation: Traditional characters
 to Simplified (OpenCC t2s, one character to one), full-width to half-width, lower case, never
