@@ -56,10 +56,9 @@
 
   function load() {
     if (!engine) {
-      engine = Promise.all([get("meta.json", "json"), get("lengths.bin", "bin")]).then(function (got) {
-        var m = got[0];
-        return { pages: m.pages, shards: m.shards, charmap: m.charmap, rank: m.ranking,
-                 lengths: new Uint8Array(got[1]), shardCache: {}, fileCache: {}, pageCache: {} };
+      engine = get("meta.json", "json").then(function (m) {
+        return { pages: m.pages, shards: m.shards, charmap: m.charmap, rank: m.ranking, lengths: null,
+                 shardCache: {}, fileCache: {}, pageCache: {} };
       });
       engine.catch(function () { engine = null; });
     }
@@ -262,7 +261,10 @@
     var keys = {};
     parts.forEach(function (p) { p.forEach(function (k) { keys[k.key] = true; }); });
     var names = Object.keys(keys);
-    return Promise.all(names.map(function (k) { return postings(eng, k); })).then(function (got) {
+    // the essays' lengths, for the ranking: fetched with the first query's lists
+    var lengths = cached(eng.fileCache, "lengths", function () { return get("lengths.bin", "bin"); });
+    return Promise.all(names.map(function (k) { return postings(eng, k); }).concat([lengths])).then(function (got) {
+      eng.lengths = new Uint8Array(got.pop());
       var post = {};
       names.forEach(function (k, i) { post[k] = got[i]; });
       if (got.some(function (p) { return !p; })) return [];
