@@ -66,7 +66,7 @@ import shutil
 import struct
 import time
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 from array import array
 from typing import Any, Iterable, NamedTuple
@@ -363,25 +363,26 @@ def _postings(text: str, spans: Iterable[tuple[int, int, int]]) -> Iterable[tupl
     positions (``varint(byte length)``, then ``varint(delta << 2 | field)`` per occurrence, the
     first delta from -1)."""
     field = bytearray(len(text))
-    for start, end, kind in spans:
-        field[start:end] = bytes((kind,)) * (end - start)
+    body, titled, headed = text, set(), set()
+    if spans:
+        chars = list(text)
+        for start, end, kind in spans:
+            field[start:end] = bytes((kind,)) * (end - start)
+            (titled if kind == TITLE else headed).update(text[start:end])
+            chars[start:end] = " " * (end - start)
+        body = "".join(chars)
+    counts = Counter(body)
+    for key in set(text):
+        if key != " ":
+            yield key, _varint(counts.get(key, 0) << 2 | (key in titled) << 1 | (key in headed)), None
     pairs: dict[str, list[int]] = defaultdict(list)
-    singles: dict[str, list[int]] = defaultdict(list)
     for run in RUN.finditer(text):
         word, base = run.group(), run.start()
-        for at, key in enumerate(word, base):
-            singles[key].append(at)
         for at, key in enumerate(map(operator.add, word, word[1:]), base):
             pairs[key].append(at)
-    for key, found in singles.items():
-        yield key, _weight([field[at] for at in found]), None
     for key, found in pairs.items():
         fields = [field[at] for at in found]
-        previous, out = -1, []
-        for at, kind in zip(found, fields):
-            out.append(_varint((at - previous) << 2 | kind))
-            previous = at
-        blob = b"".join(out)
+        blob = b"".join([_varint((at - previous) << 2 | kind) for at, previous, kind in zip(found, [-1, *found], fields)])
         yield key, _weight(fields), _varint(len(blob)) + blob
 
 
@@ -394,23 +395,25 @@ def _weight(fields: list[int]) -> bytes:
     return _varint(fields.count(BODY) << 2 | (TITLE in fields) << 1 | (HEADING in fields))
 
 
-_SMALL = [bytes((v,)) for v in range(0x80)]
-
-
-def _varint(value: int) -> bytes:
+def _leb128(value: int) -> bytes:
     """LEB128: seven bits a byte, least significant first.
 
-    >>> _varint(5), _varint(300)
+    >>> _leb128(5), _leb128(300)
     (b'\\x05', b'\\xac\\x02')
     """
-    if value < 0x80:
-        return _SMALL[value]
     out = bytearray()
     while value >= 0x80:
         out.append(0x80 | (value & 0x7F))
         value >>= 7
     out.append(value)
     return bytes(out)
+
+
+_VARINTS = [_leb128(v) for v in range(1 << 14)]  # the values of one and two bytes, encoded once
+
+
+def _varint(value: int) -> bytes:
+    return _VARINTS[value] if value < 1 << 14 else _leb128(value)
 
 
 def length_ratios(lengths: list[int]) -> bytes:
