@@ -187,3 +187,30 @@ def test_an_essay_opened_from_a_result_marks_the_passage_shown_and_scrolls_to_it
     at = current["around"].index("上门")
     assert current["around"][max(0, at - 8):at + 8] in passage
     assert page.recorder.errors == []
+
+
+def test_positions_only_for_placing_words_are_skipped_above_near_max_kb(page, ranked_url):
+    """With near_max_kb at 0 the two words are not placed (no positions fetched); they are still
+    both required and counted."""
+    def fetched_positions(query: str, budget: int | None) -> tuple[bool, list[str], str]:
+        context = page.context
+        if budget is not None:
+            def patch(route):
+                response = route.fetch()
+                meta = response.json()
+                meta["ranking"]["near_max_kb"] = budget
+                route.fulfill(response=response, json=meta)
+            context.route("**/search/meta.json", patch)
+        requests: list[str] = []
+        page.on("request", lambda r: requests.append(r.url))
+        results = searched(page, ranked_url, query)
+        context.unroute("**/search/meta.json")
+        return any("/search/x/" in u for u in requests), titles(results), count(page)
+
+    placed, found, counted = fetched_positions("预约 上门", None)
+    assert placed and found == ["基层服务随笔", "基层所队工作的思考"]
+    placed, found, counted = fetched_positions("预约 上门", 0)
+    assert not placed and set(found) == {"基层服务随笔", "基层所队工作的思考"} and counted == "找到 2 篇文章"
+    # a word of three or more characters is found by its positions whatever the budget
+    placed, found, counted = fetched_positions("电话回访", 0)
+    assert placed and counted == "找到 3 篇文章"

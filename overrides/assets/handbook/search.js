@@ -269,13 +269,19 @@
       names.forEach(function (k, i) { post[k] = got[i]; });
       if (got.some(function (p) { return !p; })) return [];
       var candidates = intersect(names.map(function (k) { return post[k].ids; }));
-      // Positions: to find terms of three or more characters, and to see how near several terms stand.
-      var withPositions = words.filter(function (w) { return Array.from(w).length >= 2; });
-      var needs = {};
+      // Positions: to find terms of three or more characters, and to see how near several terms
+      // stand; a two-character term's positions serve the latter only, and are left out when
+      // they would cost more than near_max_kb (the term is then weighed but not placed).
+      var needs = {}, pairs = {}, pairBytes = 0;
       parts.forEach(function (p, t) {
         var long = Array.from(words[t]).length;
-        if (long >= 3 || (long === 2 && withPositions.length >= 2)) p.forEach(function (k) { needs[k.key] = true; });
+        if (long >= 3) p.forEach(function (k) { needs[k.key] = true; });
+        else if (long === 2 && !pairs[p[0].key]) { pairs[p[0].key] = true; pairBytes += post[p[0].key].where[2]; }
       });
+      var placed = Object.keys(needs).length ? 1 : 0;
+      if (placed + Object.keys(pairs).length >= 2 && pairBytes <= eng.rank.near_max_kb * 1024) {
+        Object.keys(pairs).forEach(function (k) { needs[k] = true; });
+      }
       var needed = Object.keys(needs);
       return Promise.all(needed.map(function (k) { return positions(eng, post[k], candidates); })).then(function (found) {
         var where = {};

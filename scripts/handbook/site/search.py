@@ -24,7 +24,7 @@ followed by the next with at most one character between them, in one field) coun
 term, whose n is the number of essays holding them so; and essays holding them as typed come
 first, then those where they all lie within ``near_chars`` of each other, then the rest. Ties in
 catalogue order. Words of one character have no positions: they are required and weighed, but
-not placed.
+not placed; nor are words of two characters whose positions together exceed ``near_max_kb``.
 
 What a first search fetches is bounded, whatever the number of essays:
 
@@ -37,7 +37,7 @@ What a first search fetches is bounded, whatever the number of essays:
   its positions)]}`` and the lists: kind 0 is varint essay-number deltas (from -1) each followed by
   its varint weight, kind 1 a bitmap of all essays followed by the weights (when smaller);
 * ``search/x/<n>.bin``: the pairs' positions, fetched only for terms of three or more characters
-  and for the words of a query of several: per essay of the key's list, the byte length of its
+  and for the words of a query of several (within ``near_max_kb``): per essay of the key's list, the byte length of its
   entry, then ``varint(delta << 2 | field)`` per occurrence (fields ``BODY``, ``HEADING``,
   ``TITLE``), packed into files of about ``POSITIONS_TARGET`` bytes (a longer list alone);
 * ``search/p/<n>.json``: essay ``n``'s URL (relative to the site), title, chapter and text, one
