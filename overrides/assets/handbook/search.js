@@ -255,7 +255,7 @@
              body: occ.field.filter(function (f) { return f === BODY; }).length };
   }
 
-  /* Every essay holding every term, ranked: [{id, score, near}], and the terms. */
+  /* Every essay holding every term, ranked: [{id, score, near}]. */
   function rank(eng, words) {
     var parts = words.map(function (w) { return termKeys(Array.from(w)); });
     var keys = {};
@@ -278,8 +278,8 @@
         if (long >= 3) p.forEach(function (k) { needs[k.key] = true; });
         else if (long === 2 && !pairs[p[0].key]) { pairs[p[0].key] = true; pairBytes += post[p[0].key].where[2]; }
       });
-      var placed = Object.keys(needs).length ? 1 : 0;
-      if (placed + Object.keys(pairs).length >= 2 && pairBytes <= eng.rank.near_max_kb * 1024) {
+      var longer = parts.filter(function (p, t) { return Array.from(words[t]).length >= 3; }).length;
+      if (longer + Object.keys(pairs).length >= 2 && pairBytes <= eng.rank.near_max_kb * 1024) {
         Object.keys(pairs).forEach(function (k) { needs[k] = true; });
       }
       var needed = Object.keys(needs);
