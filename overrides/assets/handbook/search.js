@@ -249,6 +249,27 @@
     return false;
   }
 
+  /* Where the pairs joining the words of a query (their lists `joins`; null when an essay holds
+   * none of them) all stand in one essay, as chains() gives it: a field each, the body's count the
+   * smallest of theirs; or null. */
+  function joined(joins, id) {
+    if (!joins || !joins.length) return null;
+    var title = true, heading = true, body = Infinity;
+    for (var j = 0; j < joins.length; j++) {
+      var i = find(joins[j].ids, id);
+      if (i < 0) return null;
+      var w = joins[j].weights[i];
+      title = title && (w & 2) !== 0;
+      heading = heading && (w & 1) !== 0;
+      body = Math.min(body, Math.floor(w / 4));
+    }
+    var field = [];
+    if (title) field.push(TITLE);
+    if (heading) field.push(HEADING);
+    for (var n = 0; n < body; n++) field.push(BODY);
+    return { at: field.map(function () { return 0; }), field: field };
+  }
+
   /* A term's (or a chain's) weight in one essay, from where it stands. */
   function fields(occ) {
     return { title: occ.field.indexOf(TITLE) >= 0, heading: occ.field.indexOf(HEADING) >= 0,
@@ -283,10 +304,19 @@
         Object.keys(pairs).forEach(function (k) { needs[k] = true; });
       }
       var needed = Object.keys(needs);
-      return Promise.all(needed.map(function (k) { return positions(eng, post[k], candidates); })).then(function (found) {
+      // Words not placed by positions: an essay holding the pairs that join each word to the next
+      // (间服 of 夜间 服务) is taken to hold them as typed.
+      var placedWords = longer + (needs[Object.keys(pairs)[0]] ? Object.keys(pairs).length : 0);
+      var joins = words.length >= 2 && placedWords < words.length ? words.slice(1).map(function (w, t) {
+        var before = Array.from(words[t]);
+        return before[before.length - 1] + Array.from(w)[0];
+      }) : [];
+      return Promise.all(needed.map(function (k) { return positions(eng, post[k], candidates); })
+        .concat(joins.map(function (k) { return postings(eng, k); }))).then(function (found) {
         var where = {};
         needed.forEach(function (k, i) { where[k] = found[i]; });
-        return score(eng, words, parts, post, where, candidates);
+        var joined = found.slice(needed.length);
+        return score(eng, words, parts, post, where, candidates, joined.every(Boolean) ? joined : joins.length ? null : []);
       });
     });
   }
@@ -294,7 +324,7 @@
   /* BM25 with field weights, summed over the terms; for a query of several words, the words as
    * typed count as one more term (its rarity from the essays holding it so), and essays holding
    * them as typed come first, then those holding them close together. */
-  function score(eng, words, parts, post, where, candidates) {
+  function score(eng, words, parts, post, where, candidates, joins) {
     // handbook.yml's search: (search.py writes it into meta.json with every default filled in)
     var rk = eng.rank, k1 = rk.k1, b = rk.b, tw = rk.title_weight, hw = rk.heading_weight, near = rk.near_chars;
     function idf(df) { return Math.log(1 + (eng.pages - df + 0.5) / (df + 0.5)); }
@@ -318,7 +348,7 @@
         }
         if (occ) { lists.push(occ); lengths.push(Array.from(words[t]).length); }
       }
-      var typed = lists.length >= 2 ? chains(lists, lengths) : null;
+      var typed = lists.length >= 2 ? chains(lists, lengths) : joined(joins, id);
       found.push({ id: id, stats: stats, typed: typed && typed.at.length ? fields(typed) : null,
                    near: typed && typed.at.length ? 2 : lists.length >= 2 && close(lists, lengths, near) ? 1 : 0 });
     });

@@ -25,6 +25,8 @@ term, whose n is the number of essays holding them so; and essays holding them a
 first, then those where they all lie within ``near_chars`` of each other, then the rest. Ties in
 catalogue order. Words of one character have no positions: they are required and weighed, but
 not placed; nor are words of two characters whose positions together exceed ``near_max_kb``.
+When words are not placed, an essay holding every pair that joins one word to the next (间服 of
+夜间 服务) is taken to hold them as typed, in the fields where all those pairs stand.
 
 What a first search fetches is bounded, whatever the number of essays:
 
