@@ -204,11 +204,14 @@
   /* Where a term of three or more characters stands in one essay: the positions of its first pair
    * at which every other covering pair stands at its offset. */
   function occurrences(parts, found) {
-    var first = found[0], at = [], field = [];
-    var sets = found.map(function (f) { return new Set(f.at); });
-    for (var i = 0; i < first.at.length; i++) {
+    var first = found[0], at = [], field = [], next = found.map(function () { return 0; });
+    for (var i = 0; i < first.at.length; i++) {  // every list is sorted: one pointer each, moving forward
       var p = first.at[i], ok = true;
-      for (var k = 1; k < parts.length && ok; k++) ok = sets[k].has(p + parts[k].offset);
+      for (var k = 1; k < parts.length && ok; k++) {
+        var list = found[k].at, want = p + parts[k].offset;
+        while (next[k] < list.length && list[next[k]] < want) next[k]++;
+        ok = list[next[k]] === want;
+      }
       if (ok) { at.push(p); field.push(first.field[i]); }
     }
     return { at: at, field: field };
