@@ -214,3 +214,22 @@ def test_positions_only_for_placing_words_are_skipped_above_near_max_kb(page, ra
     # a word of three or more characters is found by its positions whatever the budget
     placed, found, counted = fetched_positions("电话回访", 0)
     assert placed and counted == "找到 3 篇文章"
+
+
+def test_above_positions_max_kb_a_longer_word_is_checked_against_the_texts_shown(page, ranked_url):
+    """With positions_max_kb at 0 no positions are fetched: the essays holding the word's pairs are
+    checked against their texts, so what is shown, and counted once all are checked, is exact."""
+    def patch(route):
+        response = route.fetch()
+        meta = response.json()
+        meta["ranking"]["positions_max_kb"] = 0
+        route.fulfill(response=response, json=meta)
+
+    page.context.route("**/search/meta.json", patch)
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    results = searched(page, ranked_url, "电话回访")
+    assert titles(results)[0] == "电话回访工作的做法" and set(titles(results)) == texts_holding("电话回访")
+    assert count(page) == "找到 3 篇文章"
+    assert run_search(page, "电话工作") == [] and "没有找到" in count(page)  # its pairs are in a title, it is not
+    assert not any("/search/x/" in u for u in requests)

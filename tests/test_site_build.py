@@ -288,7 +288,7 @@ def test_index_lists_exactly_the_pages_holding_a_key_with_weights_and_positions(
     stats = search.write_index(tmp_path, pages, {})
     meta = json.loads((tmp_path / search.META_NAME).read_text(encoding="utf-8"))
     assert meta["pages"] == 100 and meta["shards"] == stats["shards"]
-    assert meta["ranking"] == {"title_weight": 3.0, "heading_weight": 2.0, "k1": 1.2, "b": 0.75, "near_chars": 20, "near_max_kb": 120}
+    assert meta["ranking"] == {"title_weight": 3.0, "heading_weight": 2.0, "k1": 1.2, "b": 0.75, "near_chars": 20, "positions_max_kb": 240, "near_max_kb": 120}
     for key in ("人民", "群众", "窗口", "民", "t", "te", "x9", "篇", "火星"):
         assert sorted(read_key(tmp_path, key)) == [n for n, page in enumerate(pages) if key in page.text], key
     # 群众 in a heading of every fifth essay, else in the body once; 篇 in each title only

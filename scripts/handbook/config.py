@@ -97,6 +97,7 @@ class Search(_Section):
     k1: float = Field(1.2, ge=0, description="BM25's saturation: how quickly more mentions in the body stop counting.")
     b: float = Field(0.75, ge=0, le=1, description="BM25's length normalisation: 0 ignores the essay's length, 1 divides the mentions by it fully.")
     near_chars: int = Field(20, ge=0, description="Terms of a query of several words this close together (characters between them) rank above essays where they lie further apart.")
+    positions_max_kb: int = Field(240, ge=0, description="A word of three or more characters is found from its pairs' positions up to this many KB of them; above it (pairs found in nearly every essay of a large handbook), the essays holding its pairs are checked against their texts as they are shown, and the count says how many are not checked yet.")
     near_max_kb: int = Field(120, ge=0, description="A query of several words fetches the positions of its two-character words (to see how near they stand) only up to this many KB; above it, they count but are not placed. Words of three or more characters always are (their positions find them).")
 
 

@@ -291,18 +291,24 @@
       eng.lengths = new Uint8Array(got.pop());
       var post = {};
       names.forEach(function (k, i) { post[k] = got[i]; });
-      if (got.some(function (p) { return !p; })) return [];
+      if (got.some(function (p) { return !p; })) return { ranked: [], unsure: false };
       var candidates = intersect(names.map(function (k) { return post[k].ids; }));
       // Positions: to find terms of three or more characters, and to see how near several terms
       // stand; a two-character term's positions serve the latter only, and are left out when
       // they would cost more than near_max_kb (the term is then weighed but not placed).
-      var needs = {}, pairs = {}, pairBytes = 0;
+      // A longer word whose pairs' positions would cost more than positions_max_kb is not
+      // looked for in them: its essays are checked against their texts as they are shown.
+      var needs = {}, pairs = {}, pairBytes = 0, longBytes = 0;
+      parts.forEach(function (p, t) {
+        if (Array.from(words[t]).length >= 3) p.forEach(function (k) { longBytes += post[k.key].where[2]; });
+      });
+      var unsure = longBytes > eng.rank.positions_max_kb * 1024;
       parts.forEach(function (p, t) {
         var long = Array.from(words[t]).length;
-        if (long >= 3) p.forEach(function (k) { needs[k.key] = true; });
+        if (long >= 3) { if (!unsure) p.forEach(function (k) { needs[k.key] = true; }); }
         else if (long === 2 && !pairs[p[0].key]) { pairs[p[0].key] = true; pairBytes += post[p[0].key].where[2]; }
       });
-      var longer = parts.filter(function (p, t) { return Array.from(words[t]).length >= 3; }).length;
+      var longer = unsure ? 0 : parts.filter(function (p, t) { return Array.from(words[t]).length >= 3; }).length;
       if (longer + Object.keys(pairs).length >= 2 && pairBytes <= eng.rank.near_max_kb * 1024) {
         Object.keys(pairs).forEach(function (k) { needs[k] = true; });
       }
@@ -319,7 +325,8 @@
         var where = {};
         needed.forEach(function (k, i) { where[k] = found[i]; });
         var joined = found.slice(needed.length);
-        return score(eng, words, parts, post, where, candidates, joined.every(Boolean) ? joined : joins.length ? null : []);
+        var ranked = score(eng, words, parts, post, where, candidates, joined.every(Boolean) ? joined : joins.length ? null : [], unsure);
+        return { ranked: ranked, unsure: unsure };
       });
     });
   }
@@ -327,7 +334,7 @@
   /* BM25 with field weights, summed over the terms; for a query of several words, the words as
    * typed count as one more term (its rarity from the essays holding it so), and essays holding
    * them as typed come first, then those holding them close together. */
-  function score(eng, words, parts, post, where, candidates, joins) {
+  function score(eng, words, parts, post, where, candidates, joins, unsure) {
     // handbook.yml's search: (search.py writes it into meta.json with every default filled in)
     var rk = eng.rank, k1 = rk.k1, b = rk.b, tw = rk.title_weight, hw = rk.heading_weight, near = rk.near_chars;
     function idf(df) { return Math.log(1 + (eng.pages - df + 0.5) / (df + 0.5)); }
@@ -340,7 +347,11 @@
       var stats = [], lists = [], lengths = [];
       for (var t = 0; t < words.length; t++) {
         var p = parts[t], occ = null;
-        if (Array.from(words[t]).length >= 3) {
+        if (Array.from(words[t]).length >= 3 && unsure) {  // not looked for: its pairs' weights
+          var ws = p.map(function (k) { var q = post[k.key]; return q.weights[find(q.ids, id)]; });
+          stats.push({ title: ws.every(function (w) { return w & 2; }), heading: ws.every(function (w) { return w & 1; }),
+                       body: Math.min.apply(null, ws.map(function (w) { return Math.floor(w / 4); })) });
+        } else if (Array.from(words[t]).length >= 3) {
           occ = occurrences(p, p.map(function (k) { return where[k.key][id]; }));
           if (!occ.at.length) return;  // the pairs are there, the term is not
           stats.push(fields(occ));
@@ -409,7 +420,8 @@
       var title = normalize(String(data.t || ""), eng.charmap);
       var found = marks(norm, words);
       var k = found.length ? passage(found, words, norm.indexOf(title) === 0 ? title.length : 0) : -1;
-      return { data: data, text: text, found: found, k: k };
+      return { data: data, text: text, found: found, k: k,
+               holds: words.every(function (w) { return norm.indexOf(w) >= 0; }) };
     });
   }
 
@@ -465,18 +477,30 @@
     return li;
   }
 
-  /* The next `want` ranked essays, their texts fetched together, shown in rank order. */
+  /* The next `want` ranked essays, their texts fetched together, shown in rank order; when the
+   * ranking is unsure, only those whose text holds every word, checking on until `want` are. */
   function fillPage(run, want) {
     var batch = run.ranked.slice(run.next, run.next + want);
     run.next += batch.length;
     return Promise.all(batch.map(function (r) { return hitOf(run.engine, r, run.terms); })).then(function (hits) {
       if (run.id !== generation) return;
-      hits.forEach(function (hit) { list.appendChild(render(hit, run.terms)); });
+      var shown = 0;
+      hits.forEach(function (hit) {
+        if (!hit.holds) { run.rejected++; return; }
+        list.appendChild(render(hit, run.terms));
+        shown++;
+      });
+      if (run.unsure && shown < want && run.next < run.ranked.length) return fillPage(run, want - shown);
     });
   }
 
+  /* The count: exact, or, while some essays that may hold the query are not checked yet, the
+   * essays found so far and how many more may hold it, in words. */
   function summary(run) {
-    say(run.ranked.length ? fill(labels.search_count, { n: run.ranked.length }) : fill(labels.search_none, { q: run.query }));
+    var found = run.ranked.length - run.rejected;
+    if (!found) say(fill(labels.search_none, { q: run.query }));
+    else if (run.unsure && run.next < run.ranked.length) say(fill(labels.search_count_unsure, { n: run.next - run.rejected, m: run.ranked.length - run.next }));
+    else say(fill(labels.search_count, { n: found }));
     if (more) more.hidden = run.next >= run.ranked.length;
   }
 
@@ -492,9 +516,9 @@
       if (!words.length) { if (id === generation) say(fill(labels.search_none, { q: query })); return; }
       return pause().then(function () {
         if (id !== generation) return;  // superseded by a newer query
-        return rank(eng, words).then(function (ranked) {
+        return rank(eng, words).then(function (got) {
           if (id !== generation) return;
-          var run = { id: id, query: query, terms: words, engine: eng, ranked: ranked, next: 0 };
+          var run = { id: id, query: query, terms: words, engine: eng, ranked: got.ranked, unsure: got.unsure, next: 0, rejected: 0 };
           state = run;
           return fillPage(run, PAGE).then(function () { if (id === generation) summary(run); });
         });

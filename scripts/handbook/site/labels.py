@@ -26,6 +26,7 @@ LABELS = {
     "search_hint": "输入词语搜索全部文章",
     "search_none": "没有找到包含“{q}”的文章",
     "search_count": "找到 {n} 篇文章",
+    "search_count_unsure": "找到 {n} 篇文章；另有 {m} 篇可能包含，尚未核对（显示更多时核对）",
     "search_more": "显示更多",
     "search_loading": "正在搜索……",
     "search_error": "搜索暂时不可用",

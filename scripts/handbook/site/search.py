@@ -9,7 +9,11 @@ and Han characters; punctuation and spaces break runs), and maps each of these k
 list of essays holding it. A term of one or two characters is answered by its key's list. A
 longer term is found from the positions of pairs covering it (at offsets 0, 2, 4, … and the last):
 an essay holds the term where every covering pair stands at its offset from the first. So the
-browser knows exactly which essays hold a query, and how many, from the index alone.
+browser knows exactly which essays hold a query, and how many, from the index alone. When those
+positions would exceed ``positions_max_kb`` (pairs found in nearly every essay of a large
+handbook), the essays holding the pairs are ranked by the pairs' weights and checked against
+their texts as they are shown; the count then says how many are found and how many are not
+checked yet, never a number it does not know.
 
 Each posting carries a weight for the ranking: ``body mentions << 2 | in the title << 1 | in a
 heading`` (a pair's positions carry the field of each occurrence, so a longer term gets the same
