@@ -28,6 +28,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	@scripts/system-deps.sh bench
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.relevance
 	$(BIN)/python -m bench.pathological
 	$(BIN)/python -m bench.booklets
 

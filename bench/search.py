@@ -4,7 +4,8 @@ The built site is served by a local HTTP server on 127.0.0.1 (uncompressed, like
 server); Debian's chromium (headless, via Playwright, never a downloaded browser) opens the home
 page in a fresh context (empty cache), then a query is typed into the search box. Everything the
 browser fetched from the moment the box is focused until the result count is shown is counted
-(the index's meta and folding table, the key shards, the shown essays' texts), and the time from
+(the index's meta and folding table, the essays' lengths, the key shards, the pairs' positions
+when the query needs them, the shown essays' texts), and the time from
 typing to results (the search box's debounce included: that is what a reader waits), timed in the
 page: from the input event reaching the search box to the result count showing (``performance.now``).
 The same time seen from Python, which adds Playwright's round trips to the browser, is kept as
@@ -109,7 +110,7 @@ def _one(browser, url: str, query: str) -> dict:
         body += sizes["responseBodySize"]
         name = request.url.rsplit("/", 1)[-1]
         kind = ("page text" if "/search/p/" in request.url else "shard" if "/search/k/" in request.url
-                else name.split("?")[0])
+                else "positions" if "/search/x/" in request.url else name.split("?")[0])
         count, size = kinds.get(kind, (0, 0))
         kinds[kind] = (count + 1, size + sizes["responseBodySize"] + sizes["responseHeadersSize"])
     # the same query again, warm (shards and texts cached in the page)

@@ -51,3 +51,34 @@ def test_bench_runs_end_to_end(tmp_path):
     again = results.read_text(encoding="utf-8")
     assert "1. edited by hand" in again and "1. kept by hand" not in again
     assert again.split("<!-- notes -->")[0] == text.split("<!-- notes -->")[0]
+
+
+def test_relevance_corpus_has_one_essay_about_each_query_among_many_mentioning_it(tmp_path):
+    import yaml
+
+    from bench import relevance
+
+    answers = relevance.write_corpus(tmp_path, 200)
+    assert set(answers) == set(relevance.QUERIES)
+    pages = {}
+    for path in tmp_path.glob("*.md"):
+        _, front, body = path.read_text(encoding="utf-8").split("---\n", 2)
+        pages[path.stem] = (yaml.safe_load(front)["title"], [line for line in body.splitlines() if line.startswith("## ")], body)
+    for query, stem in answers.items():
+        word = relevance.typed(query)
+        about = {s for s, (title, headings, _) in pages.items() if word in title or any(word in h for h in headings)}
+        assert about == {stem}, query
+        mentioning = [s for s, (*_, body) in pages.items() if all(w in body for w in query.split())]
+        assert len(mentioning) >= 15, query
+
+
+def test_relevance_results_replace_their_section_and_keep_the_notes(tmp_path):
+    from bench import relevance
+
+    results = tmp_path / "results.md"
+    results.write_text("# Benchmarks\n\n<!-- notes -->\n## Findings\n\n1. kept\n<!-- /notes -->\n", encoding="utf-8")
+    relevance.record(results, f"{relevance.START}\nfirst\n{relevance.END}")
+    relevance.record(results, f"{relevance.START}\nsecond\n{relevance.END}")
+    text = results.read_text(encoding="utf-8")
+    assert "second" in text and "first" not in text and text.count(relevance.START) == 1
+    assert text.index("<!-- notes -->") < text.index("second") < text.index("1. kept") < text.index("<!-- /notes -->")

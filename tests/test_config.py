@@ -45,6 +45,8 @@ def handbook(project: Path, *args: str) -> subprocess.CompletedProcess:
     ("nav_fanout: 50", "nav_fanout: fifty", "nav_fanout: fifty", "site.nav_fanout: expected an integer, got 'fifty'"),
     ("chapters:", "chapterz:", "chapterz", "chapterz: unknown key; did you mean chapters?"),
     ("paper: A5", "paper: B5", "paper: B5", "booklet.paper: expected 'A5' or 'A4', got 'B5'"),
+    ("title_weight: 3.0", "title_weight: heavy", "title_weight: heavy",
+     "search.title_weight: expected a number, got 'heavy'"),
     ("impose: true", "impose: maybe", "impose: maybe", "booklet.impose: expected true or false, got 'maybe'"),
     ("    label: 繁體", "    lable: 繁體", "lable:", "editions.zh-Hant.lable: unknown key; did you mean label?"),
     ("    opencc: s2tw", "    opencc: s2xx", "opencc: s2xx", "editions.zh-Hant.opencc: expected 's2tw', 's2hk', 's2twp' or 's2t'"),

@@ -47,7 +47,9 @@ def run_search(page, word: str) -> list[dict]:
     return page.eval_on_selector_all(
         "[data-hb-search-list] li a",
         "els => els.map(a => ({href: a.href, title: a.querySelector('h1').textContent,"
-        " marks: [...a.querySelectorAll('mark')].map(m => m.textContent), text: a.querySelector('p').textContent}))")
+        " chapter: a.querySelector('.hb-search-result__chapter').textContent,"
+        " marks: [...a.querySelectorAll('mark')].map(m => m.textContent),"
+        " text: a.querySelector('.hb-search-result__passage').textContent}))")
 
 
 def open_search(page, site_url):

@@ -220,42 +220,100 @@ def test_keys_are_characters_and_pairs_within_runs():
         "中", "华", "人", "民", "中华", "华人", "人民", "本", "手", "册", "本手", "手册", "a", "b", "ab"}
 
 
-def test_index_lists_exactly_the_pages_holding_a_key(tmp_path):
-    """The shards decoded as search.js decodes them: varint deltas and bitmaps alike."""
+def _varint(data: bytes, at: int) -> tuple[int, int]:
+    """The LEB128 varint at ``at`` and where the next one starts."""
+    value = shift = 0
+    while True:
+        b = data[at]
+        at += 1
+        value |= (b & 0x7F) << shift
+        shift += 7
+        if not b & 0x80:
+            return value, at
+
+
+def _varints(data: bytes, at: int = 0, end: int | None = None):
+    end = len(data) if end is None else end
+    while at < end:
+        value, at = _varint(data, at)
+        yield value
+
+
+def read_key(folder: Path, key: str) -> dict[int, tuple[int, list[tuple[int, int]] | None]]:
+    """A key's postings decoded as search.js decodes them (varint deltas and bitmaps alike):
+    essay → (weight, [(position, field)] for a pair, else None)."""
     import struct
 
-    pages = [(f"essays/{n}/", f"第{n}篇", ("人民" if n % 3 == 0 else "群众") + f"窗口 text{n}") for n in range(100)]
+    meta = json.loads((folder / search.META_NAME).read_text(encoding="utf-8"))
+    blob = (folder / "k" / f"{search.shard_of(key, meta['shards'])}.bin").read_bytes()
+    size = struct.unpack("<I", blob[:4])[0]
+    header, data = json.loads(blob[4:4 + size]), blob[4 + size:]
+    if key not in header:
+        return {}
+    kind, count, offset, length, *where = header[key]
+    data = data[offset:offset + length]
+    if kind == 1:
+        bitmap = (meta["pages"] + 7) // 8
+        ids = [i for i in range(bitmap * 8) if data[i >> 3] >> (i & 7) & 1]
+        weights = list(_varints(data, bitmap))
+    else:
+        values = list(_varints(data))
+        ids, prev = [], -1
+        for delta in values[::2]:
+            prev += delta
+            ids.append(prev)
+        weights = values[1::2]
+    assert len(ids) == len(weights) == count
+    places: list = [None] * count
+    if where:
+        xfile, xoffset, xlength = where
+        xdata = (folder / "x" / f"{xfile}.bin").read_bytes()[xoffset:xoffset + xlength]
+        at = 0
+        for n in range(count):
+            size, start = _varint(xdata, at)
+            prev, found = -1, []
+            for v in _varints(xdata, start, start + size):
+                prev += v >> 2
+                found.append((prev, v & 3))
+            places[n] = found
+            at = start + size
+    return {i: (w, p) for i, w, p in zip(ids, weights, places)}
+
+
+def test_index_lists_exactly_the_pages_holding_a_key_with_weights_and_positions(tmp_path):
+    pages = [search.Page(f"essays/{n}/", f"第{n}篇", f"第{n}篇 " + ("人民" if n % 3 == 0 else "群众") + f"窗口 text{n} 窗口",
+                         ((0, len(f"第{n}篇"), search.TITLE),) + (((len(f"第{n}篇") + 1, len(f"第{n}篇") + 5, search.HEADING),) if n % 5 == 0 else ()),
+                         "户籍窗口")
+             for n in range(100)]
     stats = search.write_index(tmp_path, pages, {})
     meta = json.loads((tmp_path / search.META_NAME).read_text(encoding="utf-8"))
     assert meta["pages"] == 100 and meta["shards"] == stats["shards"]
-
-    def ids(key):
-        blob = (tmp_path / "k" / f"{search.shard_of(key, meta['shards'])}.bin").read_bytes()
-        size = struct.unpack("<I", blob[:4])[0]
-        header, data = json.loads(blob[4:4 + size]), blob[4 + size:]
-        if key not in header:
-            return []
-        kind, count, offset, length = header[key]
-        data = data[offset:offset + length]
-        if kind == 1:
-            found = [i for i in range(len(data) * 8) if data[i >> 3] >> (i & 7) & 1]
-        else:
-            found, prev, value, shift = [], -1, 0, 0
-            for b in data:
-                value |= (b & 0x7F) << shift
-                if b & 0x80:
-                    shift += 7
-                    continue
-                prev += value
-                found.append(prev)
-                value = shift = 0
-        assert len(found) == count
-        return found
-
-    for key in ("人民", "群众", "窗口", "民", "t", "te", "x9", "火星"):
-        assert ids(key) == [n for n, (_, _, text) in enumerate(pages) if key in text], key
+    assert meta["ranking"] == {"title_weight": 3.0, "heading_weight": 2.0, "k1": 1.2, "b": 0.75, "near_chars": 20, "positions_max_kb": 240, "near_max_kb": 120}
+    for key in ("人民", "群众", "窗口", "民", "t", "te", "x9", "篇", "火星"):
+        assert sorted(read_key(tmp_path, key)) == [n for n, page in enumerate(pages) if key in page.text], key
+    # 群众 in a heading of every fifth essay, else in the body once; 篇 in each title only
+    people = read_key(tmp_path, "群众")
+    assert people[1][0] == 1 << 2 and people[5][0] == 1 and people[1][1] == [(len("第1篇") + 1, search.BODY)]
+    assert all(weight == 2 for weight, _ in read_key(tmp_path, "篇").values())
+    # 窗口: twice in each essay (once in the heading of every fifth), at its positions
+    for n, (weight, places) in read_key(tmp_path, "窗口").items():
+        assert weight == (2 << 2 if n % 5 else 1 << 2 | 1)
+        assert [field for _, field in places] == [search.HEADING if n % 5 == 0 else search.BODY, search.BODY]
+        assert [at for at, _ in places] == [i for i in range(len(pages[n].text)) if pages[n].text.startswith("窗口", i)]
+    assert read_key(tmp_path, "民")[0][1] is None  # one character: no positions
     page = json.loads((tmp_path / "p" / "42.json").read_text(encoding="utf-8"))
-    assert page == {"u": "essays/42/", "t": "第42篇", "x": pages[42][2]}
+    assert page == {"u": "essays/42/", "t": "第42篇", "c": "户籍窗口", "x": pages[42].text}
+    assert len((tmp_path / search.LENGTHS_NAME).read_bytes()) == 100
+
+
+def test_page_entry_spans_title_and_headings(small_site):
+    """Title and headings of a built essay page, found where the indexed text holds them."""
+    site = Path(small_site["root"]) / "site"
+    page = site / "essays" / "户籍窗口便民服务的几点体会" / "index.html"
+    title, text, spans = search.page_entry(page.read_text(encoding="utf-8"))
+    assert title == "户籍窗口便民服务的几点体会" and spans[0] == (0, len(title), search.TITLE)
+    assert [text[s:e] for s, e, f in spans if f == search.HEADING] == [
+        "一、转变观念，主动服务", "（一）推行预约办理", "二、规范流程，提高效率", "三、加强学习，提升素质"]
 
 
 def test_shard_hash_is_fnv1a_over_code_points():

@@ -224,7 +224,7 @@ def reading_order(site: Path, rel: str, seen: set[str] | None = None) -> list[st
     return found
 
 
-def test_search_results_come_in_catalogue_order_though_the_home_page_lists_no_essay(large):
+def test_search_numbers_essays_in_catalogue_order_for_its_ties_though_the_home_page_lists_no_essay(large):
     import json
 
     for site in (large / "site", large / "site" / "zh-Hant"):

@@ -99,6 +99,18 @@ class Site(_Section):
     home_catalogue_max_essays: int = Field(200, ge=0, description="Up to this many essays, the home page lists every essay by chapter; above it, the chapters only.")
 
 
+class Search(_Section):
+    """How search ranks the essays that hold a query (every one is found; this decides the order)."""
+
+    title_weight: float = Field(3.0, ge=0, description="Added (times the term's rarity) when an essay's title holds a query term: above the most a body can give (`k1` + 1), so an essay about the word comes first.")
+    heading_weight: float = Field(2.0, ge=0, description="Added (times the term's rarity) when one of an essay's headings holds a query term.")
+    k1: float = Field(1.2, ge=0, description="BM25's saturation: how quickly more mentions in the body stop counting.")
+    b: float = Field(0.75, ge=0, le=1, description="BM25's length normalisation: 0 ignores the essay's length, 1 divides the mentions by it fully.")
+    near_chars: int = Field(20, ge=0, description="Terms of a query of several words this close together (characters between them) rank above essays where they lie further apart.")
+    positions_max_kb: int = Field(240, ge=0, description="A word of three or more characters is found from its pairs' positions up to this many KB of them; above it (pairs found in nearly every essay of a large handbook), the essays holding its pairs are checked against their texts as they are shown, and the count says how many are not checked yet.")
+    near_max_kb: int = Field(120, ge=0, description="A query of several words fetches the positions of its two-character words (to see how near they stand) only up to this many KB; above it, they count but are not placed. Words of three or more characters always are (their positions find them).")
+
+
 class Edition(_Section):
     """One edition of the site and the booklet, keyed by its language code (zh-Hans, zh-Hant)."""
 
@@ -157,6 +169,7 @@ class Handbook(_Section):
     essays: dict[str, EssayCorrection] = Field({}, description="Per-essay corrections, keyed by the seed's file name.")
     cleaner: Cleaner
     site: Site = Site()
+    search: Search = Search()
     editions: dict[str, Edition] = Field(description="The editions, the Simplified one (the seeds' own text, no `opencc`) first.")
     booklet: Booklet = Booklet()
     booklets: list[NamedBooklet] = Field([], description="Booklets for classes, each a selection of essays (see below).")

@@ -31,12 +31,14 @@ from mkdocs.structure.files import File, Files
 from mkdocs.utils import get_relative_url
 
 from handbook.site import context, labels as ui, nav as site_nav, search
+from handbook.site.text import shorten
 from handbook.catalogue import load_catalogue
 from handbook.files import installed_cache
 
 log = logging.getLogger("mkdocs.plugins.handbook")
 
 _state: dict[str, Any] = {}
+DESCRIPTION_CHARS = 120  # an essay's summary is cut to this many characters for its meta description
 
 
 def _run(config) -> context.Run:
@@ -294,6 +296,56 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
     return f"# {site_nav.md_text(item.title)}\n\n" + meta_html + markdown
 
 
+def on_pre_build(config) -> None:
+    """The home page's sentence is also the site's description, for pages of no description of
+    their own (404.html), unless mkdocs.yml sets ``site_description``."""
+    if not config.site_description:
+        config.site_description = _description(None)
+
+
+def on_page_context(context, page, config, nav):
+    """Every page's meta description: an essay's summary, a sentence of its own for the home page
+    and each chapter or group page; a hand-written page's own ``description`` is kept."""
+    if not page.meta.get("description"):
+        page.meta["description"] = Markup(escape(_description(page)))  # the templates do not escape
+    return context
+
+
+def _description(page) -> str:
+    """An essay's summary (or a sentence naming it), a listing page's sentence, or (any other page,
+    or None) the home page's."""
+    labels, title = _state["labels"], _state["title"]
+    uri = page.file.src_uri if page is not None else None
+    item = _state["items"].get(uri)
+    if item is not None:
+        summary = str(page.meta.get("summary") or item.summary)
+        return shorten(summary, DESCRIPTION_CHARS) if summary else labels["description_essay"].format(
+            essay=item.title, title=title, chapter=item.chapter)
+    listing = _listing_items().get(uri)
+    if listing is not None:
+        name, items = listing
+        return labels["description_listing"].format(title=title, page=name, n=len(items), first=items[0].title,
+                                                     last=items[-1].title)
+    sections = _state["sections"]
+    return labels["description_home"].format(title=title, subtitle=_state["subtitle"], c=len(sections),
+                                             n=sum(len(s.items) for s in sections),
+                                             chapters="、".join(s.name for s in sections))
+
+
+def _listing_items() -> dict[str, tuple[str, list]]:
+    """Each chapter's and group's page (by path in the docs): its title and essays, made once per build."""
+    sections = _state["sections"]
+    if _state.get("listing_items_of") is not sections:
+        found = {}
+        for section in sections:
+            if section.items:
+                found[section.src_uri] = (section.name, section.items)
+            for group in site_nav.walk(site_nav.tree(section, _state["fanout"], _state["labels"])):
+                found[group.src_uri] = (group.title, group.items)
+        _state.update(listing_items=found, listing_items_of=sections)
+    return _state["listing_items"]
+
+
 def _url_of(src_uri: str, config) -> str:
     stem = src_uri[: -len(".md")]
     if stem.endswith("/index") or stem == "index":
@@ -320,12 +372,16 @@ def on_post_page(output: str, page, config) -> str:
 
 def on_post_build(config) -> None:
     run = _state["run"]
-    order = [_url_of(item.src_uri, config) for section in _state["sections"] for item in section.items]
-    search.index_site(Path(config.site_dir), run.config, run.edition, order, _state.pop("search_pages"))
+    search.index_site(Path(config.site_dir), run.config, run.edition, _search_order(config), _state.pop("search_pages"))
     if (context.serving or run.serving) and run.edition == context.DEFAULT_EDITION:
         from handbook.site.build import build_nested
 
         build_nested(run.config, Path(config.site_dir))  # `make serve` previews every edition
+
+
+def _search_order(config) -> list[tuple[str, str]]:
+    """The essays' URLs and chapters (this edition's names) in catalogue order, for the search index."""
+    return [(_url_of(item.src_uri, config), section.name) for section in _state["sections"] for item in section.items]
 
 
 def _clean_changed_seeds(run: context.Run) -> None:

@@ -26,6 +26,7 @@ LABELS = {
     "search_hint": "输入词语搜索全部文章",
     "search_none": "没有找到包含“{q}”的文章",
     "search_count": "找到 {n} 篇文章",
+    "search_count_unsure": "找到 {n} 篇文章；另有 {m} 篇可能包含，尚未核对（显示更多时核对）",
     "search_more": "显示更多",
     "search_loading": "正在搜索……",
     "search_error": "搜索暂时不可用",
@@ -36,6 +37,10 @@ LABELS = {
     "chapter_downloads": "本章下载：",
     "named_booklets": "培训专题手册",
     "named_booklet_size": "{n} 篇文章，{p} 页",
+    # meta descriptions (search engines' and link previews' one-line summary of a page)
+    "description_home": "《{title}》{subtitle}，收录 {n} 篇文章，分{chapters} {c} 章。",
+    "description_listing": "《{title}》{page}，共 {n} 篇文章，从《{first}》到《{last}》。",
+    "description_essay": "《{essay}》，收入《{title}》{chapter}一章。",
 }
 
 
