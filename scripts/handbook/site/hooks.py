@@ -147,7 +147,7 @@ def on_env(env, config, files):
 
 class TemplateCache(FileSystemBytecodeCache):
     """Jinja's compiled templates, kept in the virtual environment beside Python's compiled
-    modules: compiling Material's templates again took a third of a CPU-second of every site build.
+    modules, so a site build does not compile Material's templates again.
 
     Entries are keyed by the template's name alone, so their number stays bounded whatever the
     projects built; Jinja checks each entry against the template's source and compiles again
