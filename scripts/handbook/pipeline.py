@@ -118,7 +118,6 @@ def _task(config: dict[str, Any], kind: str, edition: str | None, started: float
         step.search_s = search.last_seconds
         return step, None
     from . import booklet
-
     from .booklet import books
 
     results: list = []

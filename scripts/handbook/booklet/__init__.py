@@ -35,6 +35,7 @@ import re
 import sys
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Iterable, Iterator, Sequence
@@ -219,10 +220,19 @@ _NO_ESSAYS = hashlib.sha256().digest()
 
 
 def _essays_digest(config: dict[str, Any]) -> bytes:
-    """A digest of the essays' files, names and contents."""
+    """A digest of the essays' files, names and contents. One build asks for it for the handbook,
+    the chapters and the named booklets: the essays are read once while none of them changes."""
+    folder = Path(config.get("root", ".")) / config["paths"]["essays"]
+    pages = tuple(sorted((e.name, e.stat().st_size, e.stat().st_mtime_ns) for e in os.scandir(folder)
+                         if e.name.endswith(".md") and e.is_file())) if folder.is_dir() else ()
+    return _pages_digest(folder, pages)
+
+
+@lru_cache(maxsize=4)
+def _pages_digest(folder: Path, pages: tuple[tuple[str, int, int], ...]) -> bytes:
     essays = hashlib.sha256()
-    for path in sorted((Path(config.get("root", ".")) / config["paths"]["essays"]).glob("*.md")):
-        essays.update(path.name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    for name, _, _ in pages:
+        essays.update(name.encode() + b"\0" + hashlib.sha256((folder / name).read_bytes()).digest())
     return essays.digest()
 
 
