@@ -4,60 +4,17 @@ the same inputs; readers never meet a partial site; two builds never run at once
 
 from __future__ import annotations
 
-import filecmp
 import os
 import shutil
 import signal
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-HANDBOOK = str(Path(sys.executable).with_name("handbook"))
-sys.path.insert(0, str(ROOT))
-from bench.corpus import write_corpus  # noqa: E402
-
-ENV = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000"}
-
-
-def build(project: Path, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run([HANDBOOK, "build"], cwd=project, capture_output=True, text=True, timeout=600, env=ENV, **kwargs)
-
-
-def new_project(folder: Path, essays: int = 0) -> Path:
-    folder.mkdir(parents=True)
-    shutil.copy(ROOT / "handbook.yml", folder / "handbook.yml")
-    if essays:
-        write_corpus(folder / "seeds", essays)  # into an emptied folder: the repository's seeds after it
-    shutil.copytree(ROOT / "seeds", folder / "seeds", dirs_exist_ok=True)
-    (folder / "docs").mkdir()
-    shutil.copy(ROOT / "docs" / "index.md", folder / "docs" / "index.md")
-    return folder
-
-
-def tree(folder: Path) -> dict[str, bytes]:
-    """Every file below ``folder``, links followed (the published site is made of them)."""
-    found = {}
-    for top, _, files in os.walk(folder, followlinks=True):
-        for name in files:
-            path = Path(top, name)
-            found[str(path.relative_to(folder))] = path.read_bytes()
-    return found
-
-
-def outputs(project: Path) -> dict[str, bytes]:
-    return {f"docs/{k}": v for k, v in tree(project / "docs").items() if not k.endswith(".manifest.json")} | \
-           {f"site/{k}": v for k, v in tree(project / "site").items() if not k.endswith(".pdf")}
-
-
-def same_outputs(project: Path, reference: Path) -> None:
-    got, want = outputs(project), outputs(reference)
-    assert sorted(got) == sorted(want)
-    assert [name for name in want if got[name] != want[name]] == []
+from projects import ENV, HANDBOOK, build, new_project, same_outputs
 
 
 @pytest.fixture(scope="module")

@@ -37,6 +37,7 @@ class Step:
     cpu: float = 0.0        # CPU seconds of its process and the processes it waited for
     peak_mb: float = 0.0    # the largest of those processes' peak resident memory
     search_s: float = 0.0   # of a site: the part spent indexing it for search
+    pages: str = ""         # of a site: what was rendered ("3 of 1,025 pages rendered")
     error: str | None = None
 
 
@@ -90,11 +91,13 @@ def build(config: dict[str, Any], clean: Callable[[], int]) -> tuple[int, list[S
 
 
 def summary(steps: list[Step], total: float) -> str:
-    """``handbook build: 592.0 s: clean 36.6 s, booklet 430.4 s, site zh-Hans 534.9 s (search 20.3 s), …``"""
+    """``handbook build: 9.1 s: clean 0.6 s, site zh-Hans 4.2 s (3 of 10,025 pages rendered; search 2.1 s), …``"""
     parts = []
     for step in steps:
-        search = f" (search {step.search_s:.1f} s)" if step.search_s else ""
-        parts.append(f"{step.name} {step.wall:.1f} s{search}" + (" FAILED" if step.error else ""))
+        notes = [step.pages] if step.pages else []
+        notes += [f"search {step.search_s:.1f} s"] if step.search_s else []
+        parts.append(f"{step.name} {step.wall:.1f} s" + (f" ({'; '.join(notes)})" if notes else "")
+                     + (" FAILED" if step.error else ""))
     return f"handbook build: {total:.1f} s: " + ", ".join(parts)
 
 
@@ -112,10 +115,10 @@ def _run_all(config: dict[str, Any], tasks: list[tuple[str, str | None]], starte
 def _task(config: dict[str, Any], kind: str, edition: str | None, started: float):
     """Build one edition's site or all booklets; (its step, the booklets' results)."""
     if kind == "site":
-        from .site import build as build_site, search
+        from .site import build as build_site, incremental, search
 
         step = _measured(_step_name(kind, edition), lambda: build_site(config, edition, force=True, publish=False), started)
-        step.search_s = search.last_seconds
+        step.search_s, step.pages = search.last_seconds, incremental.summary()
         return step, None
     from . import booklet
     from .booklet import books

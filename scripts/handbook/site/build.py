@@ -1,12 +1,13 @@
 """Building and previewing the site: one MkDocs build per edition, each indexed for search.
 
-Each edition is built aside, into ``build/site/<edition>``, and then published at once: the
-finished folder becomes ``build/published/<edition>.<n>`` and the edition's ``site_dir``
-(``site/``, ``site/zh-Hant/``) is a symbolic link switched to it by one rename, so a web server
-serving ``site/`` never sees a partial or empty site. The previous version is kept until the
-next publication, for requests under way. An edition nested in another (``site/zh-Hant`` inside
-``site/``) is a link inside the other's folder, carried over to each new version of it, as are
-the booklets' ``downloads/``.
+Each edition is built into a working copy, ``build/site/<edition>``, that persists between
+builds: ``handbook.site.incremental`` renders again only the pages whose inputs changed. The
+finished copy is then published at once: its files are hard-linked into a new folder
+``build/published/<edition>.<n>``, and the edition's ``site_dir`` (``site/``, ``site/zh-Hant/``)
+is a symbolic link switched to it by one rename, so a web server serving ``site/`` never sees a
+partial or empty site. The previous version is kept until the next publication, for requests under
+way. An edition nested in another (``site/zh-Hant`` inside ``site/``) is a link inside the other's
+folder, carried over to each new version of it, as are the booklets' ``downloads/``.
 
 A build is skipped when none of its inputs changed since the last one and its published files
 are as it left them (a stamp per edition in ``build/site``: the inputs' digest and the outputs'
@@ -38,6 +39,14 @@ VERSION_PACKAGES = ("mkdocs", "mkdocs-material", "pymdown-extensions", "OpenCC")
 def mkdocs_file(config: dict[str, Any]) -> Path:
     own = Path(config["root"]) / "mkdocs.yml"
     return own if own.is_file() else REPO_ROOT / "mkdocs.yml"
+
+
+def overrides_dir(mkfile: Path) -> Path:
+    """The theme's ``custom_dir`` that ``mkfile`` names (relative to it), else ``overrides`` beside it."""
+    import re
+
+    found = re.search(r"^\s+custom_dir:\s*['\"]?([^'\"#\n]+?)['\"]?\s*(?:#.*)?$", mkfile.read_text(encoding="utf-8"), re.M)
+    return mkfile.parent / (found.group(1) if found else "overrides")
 
 
 def editions(config: dict[str, Any]) -> list[str]:
@@ -113,10 +122,13 @@ def publish_staged(config: dict[str, Any]) -> list[str]:
     return published
 
 
-def mkdocs_build(config: dict[str, Any], edition: str, docs_dir: Path, out: Path) -> None:
-    """One MkDocs build (strict) of ``edition`` from ``docs_dir`` into ``out``; the hook indexes it."""
-    from mkdocs.commands.build import build as run_build
+def mkdocs_build(config: dict[str, Any], edition: str, docs_dir: Path, out: Path, record: Path | None = None) -> None:
+    """One MkDocs build (strict) of ``edition`` from ``docs_dir`` into the working copy ``out``,
+    rendering only what changed since the build ``record`` (default: ``out`` + ``.pages``)
+    describes; the hook indexes it."""
     from mkdocs.config import load_config
+
+    from . import incremental
 
     previous = context.current
     context.current = context.Run(dict(config), edition, essays_uri=_essays_uri(config))
@@ -124,9 +136,28 @@ def mkdocs_build(config: dict[str, Any], edition: str, docs_dir: Path, out: Path
         cfg = load_config(config_file=str(mkdocs_file(config)), docs_dir=str(docs_dir), site_dir=str(out), strict=True)
         if edition != context.DEFAULT_EDITION:
             cfg.theme["language"] = edition
-        run_build(cfg)
+        incremental.build(cfg, record or out.with_name(out.name + ".pages"), global_parts(config, edition),
+                          keep=_kept_folders(config, edition))
     finally:
         context.current = previous
+
+
+def global_parts(config: dict[str, Any], edition: str) -> dict[str, str]:
+    """The digests of what every page of ``edition`` is made from (``incremental.global_parts``)."""
+    from importlib.metadata import version
+
+    from . import incremental
+
+    mkfile = mkdocs_file(config)
+    return incremental.global_parts(config, edition, mkfile, overrides_dir(mkfile), _code_files(),
+                                    {p: version(p) for p in VERSION_PACKAGES})
+
+
+def _kept_folders(config: dict[str, Any], edition: str) -> list[str]:
+    """The folders inside ``edition``'s site that other steps fill: the downloads, nested editions."""
+    here = site_dir(config, edition).resolve()
+    nested = [site_dir(config, e).resolve() for e in editions(config) if e != edition]
+    return ["downloads"] + [path.relative_to(here).as_posix() for path in nested if path.is_relative_to(here)]
 
 
 def build_nested(config: dict[str, Any], site_root: Path) -> None:
@@ -134,7 +165,8 @@ def build_nested(config: dict[str, Any], site_root: Path) -> None:
     for edition in editions(config):
         if edition != context.DEFAULT_EDITION:
             rel = os.path.relpath(site_dir(config, edition), site_dir(config, context.DEFAULT_EDITION))
-            mkdocs_build(config, edition, _docs_dir(config, edition), site_root / rel)
+            mkdocs_build(config, edition, _docs_dir(config, edition), site_root / rel,
+                         _folder(config) / f"serve-{edition}.pages")
 
 
 def _essays_uri(config: dict[str, Any]) -> str:
@@ -152,11 +184,16 @@ def _docs_dir(config: dict[str, Any], edition: str) -> Path:
 
 
 def _publish(config: dict[str, Any], edition: str, staging: Path) -> None:
-    """Make ``staging`` the published version of ``edition``: one atomic switch of its link."""
+    """Publish the working copy ``staging`` as ``edition``: its files linked into a new version,
+    then one atomic switch of the edition's link."""
     store = Path(config["root"]) / "build" / "published"
     store.mkdir(parents=True, exist_ok=True)
     version = store / f"{edition}.{time.time_ns()}"
-    os.rename(staging, version)
+    for left in store.glob(f".{edition}.*.tmp"):  # of a publication killed half-way
+        shutil.rmtree(left, ignore_errors=True)
+    tmp = store / f".{version.name}.tmp"
+    shutil.copytree(staging, tmp, copy_function=os.link)  # the working copy's files are never written into
+    os.rename(tmp, version)
     target = site_dir(config, edition)
     live = target.resolve() if target.is_dir() else None
     if live is not None:
@@ -216,6 +253,13 @@ def _files(folder: Path) -> list[Path]:
     return [Path(path) for path in files_below(folder, skip=lambda name: name == "__pycache__")]
 
 
+def _code_files() -> list[Path]:
+    """The code a site is built by: this package, and the cleaner's modules it uses (the catalogue
+    and its front-matter reader) and the booklet's volume plan (it names the home page's downloads)."""
+    modules = [PACKAGE_DIR.parent / name for name in ("catalogue.py", "render.py", "essay.py", "booklet/data.py")]
+    return [*_files(PACKAGE_DIR), *modules]
+
+
 def _stamp(config: dict[str, Any], edition: str) -> str:
     """A digest of everything an edition's build reads."""
     from importlib.metadata import version
@@ -225,10 +269,7 @@ def _stamp(config: dict[str, Any], edition: str) -> str:
                              ensure_ascii=False).encode())
     digest.update(json.dumps({p: version(p) for p in VERSION_PACKAGES}).encode())
     mkfile = mkdocs_file(config)
-    # the catalogue (chapters, order) and the front-matter reader it uses are the cleaner's modules
-    # (and the booklet's volume plan, which names the home page's download links)
-    modules = [PACKAGE_DIR.parent / name for name in ("catalogue.py", "render.py", "essay.py", "booklet/data.py")]
-    for path in [mkfile, *_files(mkfile.parent / "overrides"), *_files(PACKAGE_DIR), *modules]:
+    for path in [mkfile, *_files(overrides_dir(mkfile)), *_code_files()]:
         digest.update(str(path).encode())
         digest.update(path.read_bytes())
     # Thousands of pages: their size and modification time stand for their content (the cleaner
@@ -246,7 +287,9 @@ def _stamp(config: dict[str, Any], edition: str) -> str:
 def serve(config: dict[str, Any], *, dev_addr: str = "127.0.0.1:8000") -> None:
     """Live preview: MkDocs' server, rebuilding on changes to docs/, seeds/, handbook.yml, the
     theme overrides and this package; changed seeds are cleaned again first (see the hook)."""
-    from mkdocs.commands.serve import serve as mkdocs_serve
+    from mkdocs.commands import serve as mkdocs_serve_module
+
+    from . import incremental
 
     if not logging.getLogger().handlers:  # say what is rebuilt, as `mkdocs serve` does
         logging.basicConfig(level=logging.INFO, format="%(levelname)-7s -  %(message)s")
@@ -254,6 +297,13 @@ def serve(config: dict[str, Any], *, dev_addr: str = "127.0.0.1:8000") -> None:
                                   serving=True)
     mkfile = mkdocs_file(config)
     root = Path(config["root"])
-    mkdocs_serve(config_file=str(mkfile), docs_dir=str(root / "docs"), dev_addr=dev_addr,
-                 watch=[str(root / "seeds"), str(root / "handbook.yml"), str(mkfile.parent / "overrides")],
-                 livereload=True)
+    record = _folder(config) / f"serve-{context.DEFAULT_EDITION}.pages"
+
+    def rebuild(cfg, *, serve_url=None, dirty=False):  # MkDocs' build, made incremental
+        incremental.build(cfg, record, global_parts(config, context.DEFAULT_EDITION), serve_url=serve_url,
+                          keep=_kept_folders(config, context.DEFAULT_EDITION))
+
+    mkdocs_serve_module.build = rebuild
+    mkdocs_serve_module.serve(config_file=str(mkfile), docs_dir=str(root / "docs"), dev_addr=dev_addr,
+                                   watch=[str(root / "seeds"), str(root / "handbook.yml"), str(overrides_dir(mkfile))],
+                                   livereload=True)

@@ -22,6 +22,9 @@ class Run:
     # Set by ``serve``: seeds' modification times seen so far, to re-clean only what changed.
     serving: bool = False
     seen: dict[Path, float] = field(default_factory=dict)
+    # The search entries of the pages built, by source path: the hook's as it renders them, and
+    # the incremental build's for the pages it reuses.
+    search_pages: dict[str, tuple] = field(default_factory=dict)
 
 
 current: Run | None = None

@@ -82,7 +82,8 @@ def on_config(config):
                   labels=labels, items={i.src_uri: i for s in sections for i in s.items},
                   chapters={s.name: s for s in sections}, run=run, fanout=fanout,
                   home_max=site_nav.home_catalogue_max_essays(site),
-                  listings=site_nav.listing_pages(sections, labels, fanout), search_pages={})
+                  listings=site_nav.listing_pages(sections, labels, fanout))
+    run.search_pages = {}
     config.extra["handbook"] = {"edition": run.edition, "labels": labels,
                                 "editions": _edition_links(hb, run.edition)}
     return config
@@ -359,7 +360,7 @@ def on_post_page(output: str, page, config) -> str:
     An essay's title and text are kept for the search index, which so needs not read the pages back."""
     entry = search.page_entry(output)
     if entry is not None:
-        _state["search_pages"][_url_of(page.file.src_uri, config)] = entry
+        _state["run"].search_pages[page.file.src_uri] = entry
     start = output.find('<div class="md-sidebar md-sidebar--primary"')
     end = output.find('<div class="md-content"', start)
     if start == -1 or end == -1:
@@ -372,7 +373,9 @@ def on_post_page(output: str, page, config) -> str:
 
 def on_post_build(config) -> None:
     run = _state["run"]
-    search.index_site(Path(config.site_dir), run.config, run.edition, _search_order(config), _state.pop("search_pages"))
+    pages = {_url_of(src_uri, config): entry for src_uri, entry in run.search_pages.items()}
+    run.search_pages = {}
+    search.index_site(Path(config.site_dir), run.config, run.edition, _search_order(config), pages)
     if (context.serving or run.serving) and run.edition == context.DEFAULT_EDITION:
         from handbook.site.build import build_nested
 

@@ -2,7 +2,8 @@
 listing pages (one per chapter, one per group of a large chapter) and the home page's catalogue.
 
 Everything stays small however many essays there are. Each chapter is a section; a chapter with
-more than ``fanout`` essays is split into numbered groups (第 1–50 篇, …), nested again when there
+more than ``fanout`` essays is split into numbered groups (第 1–50 篇, …, the last while it has room
+第 101 篇起, at ``chapters/<slug>/101-150/``), nested again when there
 are more than ``fanout`` groups, so no list in the navigation has more than ``fanout`` items. With
 Material's ``navigation.prune`` a page then carries the chapters, the groups on its own path and
 its own group's essays: a few hundred links whether the handbook has 100 essays or 10,000.
@@ -109,8 +110,9 @@ def sections(catalogue: Sequence[Any], essays_uri: str) -> list[Section]:
     return result
 
 
-def group_label(first: int, last: int, labels: dict[str, str] = LABELS) -> str:
-    return labels["group"].format(first=first, last=last) if first != last else labels["group_one"].format(n=first)
+def group_label(first: int, last: int | None, labels: dict[str, str] = LABELS) -> str:
+    """第 51–100 篇, or for the last group while it has room (``last`` None) 第 101 篇起."""
+    return labels["group"].format(first=first, last=last) if last else labels["group_open"].format(first=first)
 
 
 def tree(section: Section, fanout: int, labels: dict[str, str] = LABELS) -> list[Node]:
@@ -131,8 +133,10 @@ def _split(items: Sequence[Item], fanout: int, folder: str, chapter: str, labels
     groups: list[Node] = []
     for start in range(0, len(items), size):
         chunk = list(items[start : start + size])
-        first, last = offset + start + 1, offset + start + len(chunk)
-        label = group_label(first, last, labels)
+        # A group's name and path are its room, not its count: an essay added to or removed from
+        # the last group changes neither, nor the navigation of every page that shows the group.
+        first, last = offset + start + 1, offset + start + size
+        label = group_label(first, last if len(chunk) == size else None, labels)
         uri = f"{folder}/{first}-{last}/index.md"
         title = labels["group_title"].format(chapter=chapter, group=label)
         group = Group(label, uri, title, chunk, parent_uri, parent_title)

@@ -1,0 +1,387 @@
+"""One edition's MkDocs build, rendering again only the pages whose output can have changed.
+
+This is MkDocs' own ``build`` (mkdocs/commands/build.py, MkDocs 1.6), step for step and with the
+same plugin events, but into a working copy of the site that persists between builds
+(``build/site/<edition>``), with a record beside it (``<edition>.pages``) of what made each page.
+Every page is read and given to ``on_page_markdown`` as usual (that is cheap, and it settles every
+page's title and metadata, which other pages' navigation shows); what costs (Markdown to HTML and
+the theme's template) is done only for a page whose **key** differs from the recorded one, or whose
+file is not as the record says. A page's key is a digest of everything its HTML is made from:
+
+* the build's **global inputs** (``global_parts``): handbook.yml less the sections read by the
+  cleaner and the search index only, mkdocs.yml, the theme overrides, this package's code, the
+  installed packages' versions, the edition. When one of these changed, every page is rendered,
+  and the log says which one;
+* the page's own Markdown and metadata after the hook (the essay's facts, a listing's entries);
+* the navigation as the page shows it (``nav_views``): with Material's ``navigation.sections`` and
+  ``navigation.prune``, the top level, each chapter's children, and the children of every section
+  on the page's own path (one level more under its chapter); an entry shows its title, URL, first
+  page and whether it has none, one or more children;
+* its previous and next pages' titles and URLs (the footer).
+
+So an essay edited renders its page again (and a listing that shows its summary); one added or
+removed, or retitled, also the pages that list it or whose navigation or footer shows it. The home
+page, hand-written pages and the theme's templates (404, sitemap) are always rendered: they are few,
+and they show what the whole handbook holds. Reused pages keep their search entries and anchors
+from the record, so the search index and MkDocs' link checks see every page as in a cold build.
+
+Files of the working copy are only ever replaced (a new file renamed over the old), never written
+into, because published versions share them by hard links.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import pickle
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from mkdocs import utils
+from mkdocs.commands.build import _build_extra_template, _build_template, get_context
+from mkdocs.exceptions import Abort, BuildError
+from mkdocs.structure.files import InclusionLevel, get_files, set_exclusions
+from mkdocs.structure.nav import Section, get_navigation
+from mkdocs.structure.pages import Page
+
+from ..files import copy_atomic, files_below, write_atomic
+from . import context
+
+log = logging.getLogger("handbook.site")
+RECORD_VERSION = 1
+# Keys of handbook.yml no page's HTML is made from: the cleaner's (its output, the pages, is keyed
+# page by page), the named booklets (listed on the home page, which is always rendered) and the
+# search ranking (read by the index alone).
+PAGE_FREE_KEYS = ("root", "cleaner", "essays", "booklets", "search")
+# What this process's last build rendered (``handbook build`` reports it per edition).
+last: dict[str, Any] = {}
+
+
+@dataclass
+class Made:
+    """What the record keeps of one page: its key, its file as written, and what other steps need
+    of it without rendering it again (its anchors, its search entry)."""
+
+    key: str
+    size: int
+    mtime_ns: int
+    anchors: frozenset[str]
+    search: tuple | None
+
+
+@dataclass
+class Record:
+    """The pages of a working copy, by source path, and the global inputs they were made from."""
+
+    parts: dict[str, str] = field(default_factory=dict)
+    pages: dict[str, Made] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path) -> Record:
+        """The record at ``path``; an empty one when it is missing or unreadable (a killed build)."""
+        try:
+            with path.open("rb") as stream:
+                version, parts, pages = pickle.load(stream)
+            if version == RECORD_VERSION:
+                return cls(parts, pages)
+        except FileNotFoundError:
+            return cls()
+        except Exception as error:  # noqa: BLE001 - any damage: every page is rendered again
+            log.warning("handbook: %s is damaged (%s); every page is rendered again", path, error)
+        return cls()
+
+    def save(self, path: Path) -> None:
+        write_atomic(path, pickle.dumps((RECORD_VERSION, self.parts, self.pages), protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def global_parts(config: dict[str, Any], edition: str, mkdocs_file: Path, overrides: Path, code: Iterable[Path],
+                 versions: dict[str, str]) -> dict[str, str]:
+    """The digests of the inputs every page is made from, by the name the log gives them."""
+    def digest(*chunks: bytes) -> str:
+        h = hashlib.sha256()
+        for chunk in chunks:
+            h.update(hashlib.sha256(chunk).digest())
+        return h.hexdigest()
+
+    def files(paths: Iterable[Path]) -> str:
+        return digest(*(bytes(p) + b"\0" + p.read_bytes() for p in paths))
+
+    settings = {k: v for k, v in config.items() if k not in PAGE_FREE_KEYS}
+    return {
+        "handbook.yml": digest(json.dumps(settings, sort_keys=True, default=str, ensure_ascii=False).encode()),
+        "mkdocs.yml": files([mkdocs_file]),
+        "overrides/": files(Path(p) for p in files_below(overrides, skip=lambda n: n == "__pycache__")) if overrides.is_dir() else "",
+        "the handbook's code": files(code),
+        "the installed packages": digest(json.dumps(versions, sort_keys=True).encode()),
+        "the edition": digest(edition.encode()),
+    }
+
+
+def changed_part(old: dict[str, str], new: dict[str, str]) -> str | None:
+    """Why every page must be rendered again: the first global input that differs, or None."""
+    if not old:
+        return "no earlier build"
+    return next((name for name, value in new.items() if old.get(name) != value), None)
+
+
+def build(config, record_path: Path, parts: dict[str, str], *, serve_url: str | None = None,
+          keep: Iterable[str] = ()) -> dict[str, int]:
+    """Build the site of MkDocs ``config`` into its ``site_dir`` (the working copy), reusing the
+    pages ``record_path`` says are current; returns how many pages were rendered and reused.
+    ``keep``: folders of the site that other steps fill (a nested edition, the downloads)."""
+    warnings = utils.CountHandler()
+    warnings.setLevel(logging.WARNING)
+    if config.strict:
+        logging.getLogger("mkdocs").addHandler(warnings)
+    inclusion = InclusionLevel.is_in_serve if serve_url else InclusionLevel.is_included
+    previous = Record.load(record_path)
+    reason = changed_part(previous.parts, parts)
+    if reason:
+        reason = reason if reason == "no earlier build" else f"{reason} changed"
+        log.info("handbook: every page of %s is rendered: %s", Path(config.site_dir).name, reason)
+        previous = Record()
+    record = Record(parts)
+    try:
+        config = config.plugins.on_config(config)
+        config.plugins.on_pre_build(config=config)
+        files = get_files(config)
+        env = config.theme.get_env()
+        files.add_files_from_theme(env, config)
+        files = config.plugins.on_files(files, config=config)
+        set_exclusions(files, config)
+        nav = get_navigation(files, config)
+        nav = config.plugins.on_nav(nav, config=config, files=files)
+
+        doc_files = files.documentation_pages(inclusion=inclusion)
+        for file in doc_files:
+            if file.page is None:
+                Page(None, file, config)
+            _read(file.page, config, files)
+        views = nav_views(nav)
+        site = Path(config.site_dir)
+        run = context.current
+        rendered, kept = [], 0
+        for file in doc_files:
+            page = file.page
+            key = page_key(page, views, parts)
+            made = previous.pages.get(file.src_uri)
+            if made is not None and made.key == key and _unchanged(site / file.dest_uri, made) and _reusable(page):
+                page.present_anchor_ids = set(made.anchors)
+                if made.search is not None and run is not None:
+                    run.search_pages[file.src_uri] = made.search
+                record.pages[file.src_uri] = made
+                kept += 1
+            else:
+                _render(page, config, files)
+                rendered.append((file, key))
+
+        env = config.plugins.on_env(env, config=config, files=files)
+        written = {file.dest_uri for file in files if inclusion(file.inclusion)}
+        for file in files:
+            if not file.is_documentation_page() and inclusion(file.inclusion):
+                _copy_static(file)
+        for name in config.theme.static_templates:
+            written |= _write_theme_template(name, env, files, config, nav)
+        for name in config.extra_templates:
+            (site / name).unlink(missing_ok=True)  # MkDocs writes into the file
+            _build_extra_template(name, files, config, nav)
+            written.add(name)
+        for file, key in rendered:
+            _write_page(file.page, config, doc_files, nav, env)
+            stat = (site / file.dest_uri).stat()
+            record.pages[file.src_uri] = Made(key, stat.st_size, stat.st_mtime_ns,
+                                              frozenset(file.page.present_anchor_ids or ()),
+                                              run.search_pages.get(file.src_uri) if run is not None else None)
+        log_level = config.validation.links.anchors
+        for file, _ in rendered:
+            file.page.validate_anchor_links(files=files, log_level=log_level)
+        _remove_stale(site, written, keep)
+        config.plugins.on_post_build(config=config)
+        if counts := warnings.get_counts():
+            raise Abort(f"Aborted with {', '.join(f'{v} {k.lower()}s' for k, v in counts)} in strict mode!")
+    except Exception as error:
+        config.plugins.on_build_error(error=error)
+        if isinstance(error, BuildError):
+            log.error(str(error))
+            raise Abort("Aborted with a BuildError!") from error
+        raise
+    finally:
+        logging.getLogger("mkdocs").removeHandler(warnings)
+    record.save(record_path)
+    last.clear()
+    last.update(rendered=len(rendered), reused=kept, reason=reason)
+    log.info("handbook: %s: %s", site.name, summary())
+    return dict(last)
+
+
+def summary() -> str:
+    """The last build's pages: ``3 of 1,025 pages rendered`` or ``every page rendered: mkdocs.yml changed``."""
+    if not last:
+        return ""
+    if last["reason"]:
+        return f"every page rendered: {last['reason']}"
+    return f"{last['rendered']:,} of {last['rendered'] + last['reused']:,} pages rendered"
+
+
+def _reusable(page: Page) -> bool:
+    """Whether a page may be taken from an earlier build: an essay or a listing page (its title
+    set by the hook), not the home page, whose catalogue and downloads show the whole handbook."""
+    return not page.is_homepage and page.meta.get("handbook_kind") in ("essay", "chapter", "group")
+
+
+def _unchanged(path: Path, made: Made) -> bool:
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return False
+    return (stat.st_size, stat.st_mtime_ns) == (made.size, made.mtime_ns)
+
+
+def _read(page: Page, config, files) -> None:
+    """MkDocs' ``_populate_page`` up to its Markdown: the source and ``on_page_markdown``."""
+    config._current_page = page
+    try:
+        page = config.plugins.on_pre_page(page, config=config, files=files)
+        page.read_source(config)
+        page.markdown = config.plugins.on_page_markdown(page.markdown, page=page, config=config, files=files)
+    except Exception as error:
+        log.error(f"Error reading page '{page.file.src_uri}':" + ("" if isinstance(error, BuildError) else f" {error}"))
+        raise
+    finally:
+        config._current_page = None
+
+
+def _render(page: Page, config, files) -> None:
+    """The rest of MkDocs' ``_populate_page``: the HTML and ``on_page_content``."""
+    config._current_page = page
+    try:
+        page.render(config, files)
+        page.content = config.plugins.on_page_content(page.content, page=page, config=config, files=files)
+    except Exception as error:
+        log.error(f"Error reading page '{page.file.src_uri}':" + ("" if isinstance(error, BuildError) else f" {error}"))
+        raise
+    finally:
+        config._current_page = None
+
+
+def _write_page(page: Page, config, doc_files, nav, env) -> None:
+    """MkDocs' ``_build_page``, the file replaced rather than written into."""
+    config._current_page = page
+    try:
+        page.active = True
+        page_context = get_context(nav, doc_files, config, page)
+        template = env.get_template(page.meta.get("template", "main.html"))
+        page_context = config.plugins.on_page_context(page_context, page=page, config=config, nav=nav)
+        output = config.plugins.on_post_page(template.render(page_context), page=page, config=config)
+        if output.strip():
+            write_atomic(Path(page.file.abs_dest_path), output.encode("utf-8", errors="xmlcharrefreplace"))
+        else:
+            log.info(f"Page skipped: '{page.file.src_uri}'. Generated empty output.")
+    except Exception as error:
+        log.error(f"Error building page '{page.file.src_uri}':" + ("" if isinstance(error, BuildError) else f" {error}"))
+        raise
+    finally:
+        page.active = False
+        config._current_page = None
+
+
+def _write_theme_template(name: str, env, files, config, nav) -> set[str]:
+    """MkDocs' ``_build_theme_template`` (404.html, sitemap.xml and its .gz), files replaced; the
+    names written."""
+    import gzip
+    import io
+
+    from jinja2.exceptions import TemplateNotFound
+
+    try:
+        template = env.get_template(name)
+    except TemplateNotFound:
+        log.warning(f"Template skipped: '{name}' not found in theme directories.")
+        return set()
+    output = _build_template(name, template, files, config, nav)
+    if not output.strip():
+        log.info(f"Template skipped: '{name}' generated empty output.")
+        return set()
+    path = Path(config.site_dir) / name
+    write_atomic(path, output.encode("utf-8"))
+    if name != "sitemap.xml":
+        return {name}
+    timestamp = utils.get_build_timestamp(pages=[f.page for f in files.documentation_pages() if f.page is not None])
+    buffer = io.BytesIO()
+    with gzip.GzipFile(fileobj=buffer, filename=f"{path}.gz", mode="wb", mtime=timestamp) as gz:
+        gz.write(output.encode("utf-8"))
+    write_atomic(path.with_name(name + ".gz"), buffer.getvalue())
+    return {name, name + ".gz"}
+
+
+def _copy_static(file) -> None:
+    """A theme asset or a file of the docs copied into the site, unless already there; generated
+    content written."""
+    target = Path(file.abs_dest_path)
+    if file.generated_by is not None or file.abs_src_path is None:
+        write_atomic(target, file.content_bytes)
+    else:
+        copy_atomic(Path(file.abs_src_path), target)
+
+
+def _remove_stale(site: Path, written: set[str], keep: Iterable[str]) -> None:
+    """Remove the files of the working copy that this build did not make (a page removed), except
+    the search index (the hook writes it next) and the folders in ``keep``."""
+    from .search import FOLDER
+
+    kept = tuple(f"{folder.strip('/')}/" for folder in (FOLDER, *keep))
+    for path in files_below(site):
+        rel = Path(path).relative_to(site).as_posix()
+        if rel not in written and not rel.startswith(kept):
+            os.unlink(path)
+
+
+def nav_views(nav) -> dict[int, str]:
+    """For each section of ``nav`` (by id) and for the top level (id 0), a digest of its children
+    as Material shows them; ``page_key`` joins those on a page's path."""
+    views: dict[int, str] = {}
+
+    def first_url(item) -> str:
+        while isinstance(item, Section) and item.children:
+            item = item.children[0]
+        return str(getattr(item, "url", "") or "")
+
+    def view(item) -> list:
+        meta = getattr(item, "meta", None) or {}
+        # Material tells sections apart by whether they have one child, or more
+        return [type(item).__name__, str(item.title or ""), str(getattr(item, "url", "") or ""), first_url(item),
+                min(2, len(item.children or ())), [str(meta.get(k, "")) for k in ("icon", "subtitle", "status")]]
+
+    def children(item) -> str:
+        return hashlib.sha256(json.dumps([view(c) for c in item.children or ()], ensure_ascii=False).encode()).hexdigest()
+
+    def walk(items) -> None:
+        for item in items:
+            if isinstance(item, Section):
+                views[id(item)] = children(item)
+                walk(item.children)
+
+    walk(nav.items)
+    top = [view(item) for item in nav.items] + [views.get(id(item), "") for item in nav.items]
+    views[0] = hashlib.sha256(json.dumps(top, ensure_ascii=False).encode()).hexdigest()
+    return views
+
+
+def page_key(page: Page, views: dict[int, str], parts: dict[str, str]) -> str:
+    """A digest of everything ``page``'s HTML is made from (see the module's docstring)."""
+    path = [views[0]]
+    for ancestor in reversed(page.ancestors):
+        path.append(views.get(id(ancestor), ""))
+        if ancestor.parent is None:  # its chapter: the sections under it are shown open
+            path += [views.get(id(child), "") for child in ancestor.children if isinstance(child, Section)]
+    neighbours = [(str(p.title), p.url) if p is not None else None for p in (page.previous_page, page.next_page)]
+    meta = json.dumps(page.meta, sort_keys=True, default=str, ensure_ascii=False)
+    h = hashlib.sha256()
+    for chunk in (json.dumps(parts, sort_keys=True), page.file.src_uri, page.url, page.markdown or "", meta,
+                  json.dumps(neighbours, ensure_ascii=False), *path):
+        h.update(chunk.encode("utf-8", "surrogatepass"))
+        h.update(b"\0")
+    return h.hexdigest()
