@@ -5,12 +5,18 @@ The site's navigation and home page and the booklet's contents all come from her
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import pickle
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .essay import Essay
+from .files import write_atomic
 from .render import parse
+
+log = logging.getLogger("handbook.catalogue")
 
 
 @dataclass(frozen=True)
@@ -60,13 +66,55 @@ def load_catalogue(config: dict, folder: Path | None = None, keep: Callable[[str
     folder = folder or Path(config["root"]) / config["paths"]["essays"]
     names = [chapter["name"] for chapter in config.get("chapters") or []] + [config["default_chapter"]]
     chapters = {name: Chapter(name) for name in names}
+    parsed = ParsedPages(Path(config["root"]) / "build" / "cache" / "pages.pickle")
     for path in sorted(folder.glob("*.md")):
         text = path.read_text(encoding="utf-8")
         if keep and not keep(text):
             continue
-        essay = parse(text, path.name)
+        essay = parsed.parse(text, path.name)
         name = chapter_of(essay, config)
         chapters.setdefault(name, Chapter(name)).essays.append(Entry(path, path.stem, essay))
+    if keep is None:  # every page was read: the cache keeps exactly these
+        parsed.save()
     for chapter in chapters.values():
         chapter.essays.sort(key=lambda entry: (entry.essay.meta.get("source", ""), entry.slug))
     return [chapter for chapter in chapters.values() if chapter.essays]
+
+
+class ParsedPages:
+    """The essays read back from their pages (``render.parse``), kept in a file by a digest of
+    each page's bytes and of the reading code: the site's editions and the booklets each load the
+    catalogue, and parsing ten thousand pages' front matter costs seconds each time.
+
+    A missing or damaged file is an empty cache; ``save`` writes the pages parsed since loading,
+    and only when one was not in the file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.code = hashlib.sha256(b"".join((Path(__file__).parent / name).read_bytes()
+                                            for name in ("render.py", "essay.py"))).hexdigest()
+        self.kept: dict[str, Essay] = {}
+        self.used: dict[str, Essay] = {}
+        self.missed = False
+        try:
+            with path.open("rb") as stream:
+                code, kept = pickle.load(stream)
+            if code == self.code:
+                self.kept = kept
+        except FileNotFoundError:
+            pass
+        except Exception as error:  # noqa: BLE001 - a damaged cache is parsed again
+            log.warning("handbook: %s is damaged (%s); the pages are read again", path, error)
+
+    def parse(self, text: str, name: str) -> Essay:
+        key = hashlib.sha256(f"{name}\0{text}".encode("utf-8", "surrogatepass")).hexdigest()
+        essay = self.kept.get(key)
+        if essay is None:
+            essay, self.missed = parse(text, name), True
+        self.used[key] = essay
+        return essay
+
+    def save(self) -> None:
+        if self.missed or len(self.used) != len(self.kept):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(self.path, pickle.dumps((self.code, self.used), protocol=pickle.HIGHEST_PROTOCOL))

@@ -25,6 +25,8 @@ class Run:
     # The search entries of the pages built, by source path: the hook's as it renders them, and
     # the incremental build's for the pages it reuses.
     search_pages: dict[str, tuple] = field(default_factory=dict)
+    # Where the search index keeps what it needs to update itself (``search.write_index``).
+    search_cache: Path | None = None
 
 
 current: Run | None = None

@@ -10,14 +10,18 @@ Link targets and HTML tags are kept verbatim; only text is converted.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import shutil
 from pathlib import Path
 from typing import Any
 
+from ..files import files_below, write_atomic
 from ..script import converter as script_converter
 from .labels import edition_config
 
+RECORD_NAME = ".converted.json"
 # What is not text: link targets `](…)`, reference definitions, HTML tags and comments, code.
 VERBATIM = re.compile(r"\]\([^)\n]*\)|^\s*\[[^\]\n]+\]:.*$|<!--.*?-->|<[^>\n]+>|`[^`\n]*`", re.M | re.S)
 
@@ -41,40 +45,73 @@ def convert_markdown(text: str, convert) -> str:
 
 
 def prepare_docs(config: dict[str, Any], edition: str) -> Path:
-    """The converted docs folder of ``edition`` (rewritten only where a page changed)."""
+    """The converted docs folder of ``edition``: a page is converted again only when its source's
+    bytes or the conversion changed since the record (``.converted.json`` in the folder) was
+    written, or its converted file is not as the record says."""
     root = Path(config["root"])
     source = root / "docs"
     target = root / "build" / "editions" / edition / "docs"
-    convert = converter(config, edition).convert
+    conversion = _conversion(edition_config(config, edition).get("opencc"))
+    record_path = target / RECORD_NAME
+    record = _load_record(record_path, conversion)
+    convert = None
     suffix = f".{edition}.md"
     others = tuple(f".{name}.md" for name in config.get("editions") or {} if name != edition)
-    wanted: set[Path] = set()
-    for path in sorted(source.rglob("*")):
+    wanted: dict[Path, list] = {}
+    for path in map(Path, files_below(source, skip=lambda name: name.startswith("."))):
         rel = path.relative_to(source)
-        if not path.is_file() or any(part.startswith(".") for part in rel.parts):
-            continue
         if path.name.endswith(others):
             continue  # another edition's hand-written page
-        if path.name.endswith(suffix):
-            dest = target / rel.with_name(path.name[: -len(suffix)] + ".md")
-            content = path.read_bytes()
-        else:
-            dest = target / rel
-            hand_written = path.with_name(path.stem + suffix)
-            if path.suffix == ".md" and hand_written.is_file():
-                continue  # the edition's own version wins
-            content = (convert_markdown(path.read_text(encoding="utf-8"), convert).encode("utf-8")
-                       if path.suffix == ".md" else path.read_bytes())
-        wanted.add(dest)
-        if not dest.is_file() or dest.read_bytes() != content:
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            dest.write_bytes(content)
-    for path in sorted(target.rglob("*"), reverse=True):  # pages removed from docs/ go here too
-        if path.is_file() and path not in wanted:
+        own = path.name.endswith(suffix)
+        dest = target / (rel.with_name(path.name[: -len(suffix)] + ".md") if own else rel)
+        if not own and path.suffix == ".md" and path.with_name(path.stem + suffix).is_file():
+            continue  # the edition's own version wins
+        data = path.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        rel_dest = dest.relative_to(target).as_posix()
+        done = record.get(rel_dest)
+        if done and done[0] == digest and _unchanged(dest, done):
+            wanted[dest] = done
+            continue
+        if not own and path.suffix == ".md":
+            convert = convert or converter(config, edition).convert
+            data = convert_markdown(data.decode("utf-8"), convert).encode("utf-8")
+        write_atomic(dest, data)
+        stat = dest.stat()
+        wanted[dest] = [digest, stat.st_size, stat.st_mtime_ns]
+    for path in map(Path, reversed(files_below(target))):  # pages removed from docs/ go here too
+        if path not in wanted and path != record_path:
             path.unlink()
-        elif path.is_dir() and not any(path.iterdir()):
-            path.rmdir()
+    for folder in sorted((p for p in target.rglob("*") if p.is_dir()), reverse=True):
+        if not any(folder.iterdir()):
+            folder.rmdir()
+    write_atomic(record_path, json.dumps({"conversion": conversion, "pages": {dest.relative_to(target).as_posix(): done
+                                                                      for dest, done in wanted.items()}}))
     return target
+
+
+def _conversion(scheme: str | None) -> str:
+    """What a conversion is made by: the OpenCC configuration and version, and this module."""
+    from importlib.metadata import version
+
+    return f"{scheme} {version('OpenCC')} {hashlib.sha256(Path(__file__).read_bytes()).hexdigest()}"
+
+
+def _load_record(path: Path, conversion: str) -> dict[str, list]:
+    """The converted pages' record, when made by ``conversion``; else (or damaged) an empty one."""
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        return record["pages"] if record.get("conversion") == conversion and isinstance(record.get("pages"), dict) else {}
+    except (OSError, ValueError, AttributeError, KeyError):
+        return {}
+
+
+def _unchanged(path: Path, done: list) -> bool:
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return False
+    return [stat.st_size, stat.st_mtime_ns] == done[1:]
 
 
 def remove(config: dict[str, Any], edition: str) -> None:

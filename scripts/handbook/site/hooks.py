@@ -375,7 +375,7 @@ def on_post_build(config) -> None:
     run = _state["run"]
     pages = {_url_of(src_uri, config): entry for src_uri, entry in run.search_pages.items()}
     run.search_pages = {}
-    search.index_site(Path(config.site_dir), run.config, run.edition, _search_order(config), pages)
+    search.index_site(Path(config.site_dir), run.config, run.edition, _search_order(config), pages, run.search_cache)
     if (context.serving or run.serving) and run.edition == context.DEFAULT_EDITION:
         from handbook.site.build import build_nested
 

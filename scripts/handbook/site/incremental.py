@@ -144,6 +144,8 @@ def build(config, record_path: Path, parts: dict[str, str], *, serve_url: str | 
         log.info("handbook: every page of %s is rendered: %s", Path(config.site_dir).name, reason)
         previous = Record()
     record = Record(parts)
+    if context.current is not None:
+        context.current.search_cache = record_path.with_suffix(".search")
     try:
         config = config.plugins.on_config(config)
         config.plugins.on_pre_build(config=config)

@@ -61,12 +61,14 @@ again (each edition), without rebuilding it.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import logging
 import math
 import operator
 import os
+import pickle
 import re
 import shutil
 import struct
@@ -77,6 +79,7 @@ from pathlib import Path
 from array import array
 from typing import Any, Iterable, NamedTuple
 
+from ..files import files_below, write_atomic
 from ..script import converter
 
 log = logging.getLogger("mkdocs.plugins.handbook.search")
@@ -96,6 +99,7 @@ LENGTHS_NAME = "lengths.bin"
 POSITIONS_TARGET = 8192  # bytes a positions file should stay near
 SHARD_TARGET = 4096  # bytes a shard should stay near
 MAX_SHARDS = 4096
+STATE_VERSION = 1  # of what write_index keeps in its cache
 # Pagefind's bundle, which this index replaced: removed if an older build left it in the site.
 STALE = ("pagefind",)
 # How long this process's last index_site took (``handbook build`` reports it per edition).
@@ -252,8 +256,9 @@ def catalogue_order(config: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def index_site(site_dir: Path, config: dict[str, Any], edition: str, order: list[tuple[str, str]] | None = None,
-               pages: dict[str, tuple] | None = None) -> dict[str, int]:
-    """Index the built site in ``site_dir`` into ``site_dir/search``; returns counts.
+               pages: dict[str, tuple] | None = None, cache: Path | None = None) -> dict[str, int]:
+    """Index the built site in ``site_dir`` into ``site_dir/search``; returns counts. ``cache``:
+    see ``write_index``.
 
     ``order``: the essays' URLs and chapters in catalogue order (default: ``catalogue_order``);
     ``pages``: each indexed page's ``page_entry`` by URL, as the build saw them (default: read
@@ -274,17 +279,13 @@ def index_site(site_dir: Path, config: dict[str, Any], edition: str, order: list
     chapters = dict(order)
     urls = sorted(pages, key=lambda url: (rank.get(url, len(rank)), url))
     schemes = sorted({spec["opencc"] for spec in (config.get("editions") or {}).values() if spec.get("opencc")})
+    indexed = [Page(url, *pages[url], chapter=chapters.get(url, "")) for url in urls]
     # The same characters in every edition (the Simplified pages' and this site's), so that every
     # edition folds a query the same way.
-    sources = [p for p in (Path(config["root"]) / "docs").rglob("*.md") if not p.name.startswith(".")]
-    chars: set[str] = set()
-    for entry in pages.values():
-        chars.update(entry[1])
-    for p in sources:
-        chars.update(p.read_text(encoding="utf-8"))
-    cmap = charmap({c for c in chars if HAN_RUN.match(c)}, schemes or ["s2t"])
-    indexed = [Page(url, *pages[url], chapter=chapters.get(url, "")) for url in urls]
-    stats = write_index(site_dir / FOLDER, indexed, cmap, ranking(config))
+    sources = [Path(p) for p in files_below(Path(config["root"]) / "docs", skip=lambda name: name.startswith("."))
+               if p.endswith(".md")]
+    cmap = folding(indexed, sources, schemes or ["s2t"], cache and cache.with_suffix(".chars"))
+    stats = write_index(site_dir / FOLDER, indexed, cmap, ranking(config), cache)
     for name in STALE:
         shutil.rmtree(site_dir / name, ignore_errors=True)
     global last_seconds
@@ -294,6 +295,55 @@ def index_site(site_dir: Path, config: dict[str, Any], edition: str, order: list
     return stats
 
 
+def folding(pages: list[Page], sources: list[Path], schemes: list[str], cache: Path | None = None) -> dict[str, str]:
+    """The folding table (``charmap``) of the Han characters of ``pages`` and of the ``sources``'
+    texts. With ``cache``, a file the caller owns, only the pages and sources that changed since
+    the last call are read for their characters (each character counted by the texts holding it),
+    and the table is made again only when the set of characters changed."""
+    record = _load_pickle(cache) if cache else None
+    if not (isinstance(record, dict) and record.get("version") == STATE_VERSION):
+        record = {"version": STATE_VERSION, "texts": {}, "counts": Counter(), "han": None, "schemes": None, "cmap": None}
+    texts, counts, seen = record["texts"], record["counts"], set()
+
+    def count(name: str, text: str) -> None:
+        digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        seen.add(name)
+        known = texts.get(name)
+        if known is not None and known[0] == digest:
+            return
+        if known is not None:
+            counts.subtract(known[1])
+        chars = "".join(set(text))
+        counts.update(chars)
+        texts[name] = (digest, chars)
+
+    for page in pages:
+        count(f"page {page.url}", page.text)
+    for path in sources:
+        count(f"file {path}", path.read_text(encoding="utf-8"))
+    for name in [name for name in texts if name not in seen]:
+        counts.subtract(texts.pop(name)[1])
+    han = sorted(c for c, n in counts.items() if n > 0 and HAN_RUN.match(c))
+    if record["han"] != han or record["schemes"] != schemes:
+        record.update(han=han, schemes=schemes, cmap=charmap(han, schemes))
+    if cache:
+        record["counts"] = Counter({c: n for c, n in counts.items() if n > 0})
+        write_atomic(cache, pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL))
+    return record["cmap"]
+
+
+def _load_pickle(path: Path):
+    """What ``path`` holds, or None when it is missing or damaged (then made again)."""
+    try:
+        with path.open("rb") as stream:
+            return pickle.load(stream)
+    except FileNotFoundError:
+        return None
+    except Exception as error:  # noqa: BLE001 - any damage: the work is done again
+        log.warning("handbook: %s is damaged (%s); made again", path, error)
+        return None
+
+
 def ranking(config: dict[str, Any]) -> dict[str, float]:
     """The ranking's parameters (handbook.yml's ``search``), as search.js reads them from meta.json."""
     from ..config import Search
@@ -301,66 +351,302 @@ def ranking(config: dict[str, Any]) -> dict[str, float]:
     return Search().model_dump() | dict(config.get("search") or {})
 
 
-def write_index(folder: Path, pages: list[Page], cmap: dict[str, str], rank: dict[str, float] | None = None) -> dict[str, int]:
-    """Write the index of ``pages`` (in the order results that rank the same are listed) into ``folder``."""
+def write_index(folder: Path, pages: list[Page], cmap: dict[str, str], rank: dict[str, float] | None = None,
+                cache: Path | None = None) -> dict[str, int]:
+    """Write the index of ``pages`` (in the order results that rank the same are listed) into ``folder``.
+
+    With ``cache`` (a file the caller owns), the index the previous call wrote there is updated
+    rather than written again when that can be done exactly (``_update``): the same pages at the
+    same numbers, the same folding table, ``folder`` as that call left it. Either way the files
+    are the same bytes."""
+    state = _State.load(cache) if cache else None
+    stats = _update(folder, state, pages, cmap) if state is not None else None
+    if stats is None:
+        stats = _write_all(folder, pages, cmap)
+    # Files are replaced, never written into: published versions of the site share them.
+    write_atomic(folder / LENGTHS_NAME, length_ratios(stats["lengths"]))
+    write_atomic(folder / META_NAME, json.dumps(
+        {"version": 2, "pages": len(pages), "shards": stats["shards"], "charmap": cmap, "ranking": rank or ranking({})},
+        ensure_ascii=False, separators=(",", ":")))
+    if cache:
+        _State(cmap, stats["chars"], stats["shards"], stats["total"], stats["keys"], list(pages), stats["lengths"],
+               _listing(folder)).save(cache)
+    return {"pages": len(pages), "keys": stats["keys"], "shards": stats["shards"], "charmap": len(cmap),
+            "position_files": len(os.listdir(folder / "x"))}
+
+
+def _fold_table(pages: list[Page], cmap: dict[str, str]) -> tuple[dict[int, str], str]:
+    """``str.translate``'s table folding every character of ``pages``, and every character that
+    breaks terms into a space; and those characters."""
     chars: set[str] = set()
     for page in pages:
         chars.update(page.text)
-    # Fold every character, and every character that breaks terms into a space.
     table = {}
     for c in chars:
         n = fold(c, cmap)
         n = " " if breaks(n) else n
         if n != c:
             table[ord(c)] = n
+    return table, "".join(sorted(chars))
+
+
+class _State(NamedTuple):
+    """What ``write_index`` leaves in its cache: enough to update the index in place."""
+
+    cmap: dict[str, str]
+    chars: str                  # every character of the pages (and maybe more: of pages since changed)
+    shards: int
+    total: int                  # the index's size as the shard count is chosen from it
+    keys: int
+    pages: list[Page]
+    lengths: list[int]          # each page's count of term characters
+    listing: str                # the index folder's files, names, sizes and times
+
+    @classmethod
+    def load(cls, path: Path) -> _State | None:
+        found = _load_pickle(path)
+        try:
+            version, fields = found
+            return cls(*fields) if version == STATE_VERSION else None
+        except (TypeError, ValueError):
+            return None
+
+    def save(self, path: Path) -> None:
+        write_atomic(path, pickle.dumps((STATE_VERSION, tuple(self)), protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _listing(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for path in files_below(folder):
+        stat = os.stat(path)
+        digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def _write_all(folder: Path, pages: list[Page], cmap: dict[str, str]) -> dict[str, Any]:
+    """Write every shard and page file of the index of ``pages`` into ``folder``."""
+    table, chars = _fold_table(pages, cmap)
+    texts = [page.text.translate(table) for page in pages]
     docs: dict[str, array] = defaultdict(lambda: array("i"))
     weights: dict[str, bytearray] = defaultdict(bytearray)
     where: dict[str, bytearray] = defaultdict(bytearray)
-    lengths = []
-    for number, page in enumerate(pages):
-        text = page.text.translate(table)
-        lengths.append(len(text) - text.count(" "))
+    for number, (page, text) in enumerate(zip(pages, texts)):
         for key, weight, positions in _postings(text, page.spans):
             docs[key].append(number)
             weights[key] += weight
             if positions is not None:
                 where[key] += positions
-
-    count = len(pages)
-    bitmap_size = (count + 7) // 8
-    encoded = {key: _encode(ids, weights[key], bitmap_size) for key, ids in docs.items()}
-    total = sum(len(blob) + len(key.encode()) + 24 for key, (_, blob) in encoded.items())
-    shards = 16
-    while shards < MAX_SHARDS and total / shards > SHARD_TARGET:
-        shards *= 2
-    buckets: list[list[str]] = [[] for _ in range(shards)]
-    for key in encoded:
-        buckets[shard_of(key, shards)].append(key)
-
+    bitmap_size = (len(pages) + 7) // 8
+    entries = {key: (*_encode(ids, weights[key], bitmap_size), len(ids), where.get(key)) for key, ids in docs.items()}
+    total = sum(_size(key, entry) for key, entry in entries.items())
+    shards = _shard_count(total)
+    buckets: list[dict[str, tuple]] = [{} for _ in range(shards)]
+    for key, entry in entries.items():
+        buckets[shard_of(key, shards)][key] = entry
     if folder.exists():
         shutil.rmtree(folder)
     for sub in ("k", "x", "p"):
         (folder / sub).mkdir(parents=True)
-    located = _write_positions(folder / "x", where)
     for number, bucket in enumerate(buckets):
-        header, blobs, offset = {}, [], 0
-        for key in sorted(bucket):
-            kind, blob = encoded[key]
-            header[key] = [kind, len(docs[key]), offset, len(blob), *located.get(key, ())]
-            blobs.append(blob)
-            offset += len(blob)
-        head = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode()
-        (folder / "k" / f"{number}.bin").write_bytes(struct.pack("<I", len(head)) + head + b"".join(blobs))
+        _write_shard(folder, number, shards, bucket)
     for number, page in enumerate(pages):
-        (folder / "p" / f"{number}.json").write_text(
-            json.dumps({"u": page.url, "t": page.title, "c": page.chapter, "x": page.text},
-                       ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
-    (folder / LENGTHS_NAME).write_bytes(length_ratios(lengths))
-    (folder / META_NAME).write_text(
-        json.dumps({"version": 2, "pages": count, "shards": shards, "charmap": cmap, "ranking": rank or ranking({})},
-                   ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
-    return {"pages": count, "keys": len(docs), "shards": shards, "charmap": len(cmap), "position_files": len(set(
-        loc[0] for loc in located.values()))}
+        _write_page(folder, number, page)
+    return {"shards": shards, "total": total, "keys": len(entries), "chars": chars, "lengths": [_length(t) for t in texts]}
+
+
+def _length(folded: str) -> int:
+    return len(folded) - folded.count(" ")
+
+
+def _size(key: str, entry: tuple) -> int:
+    """What a key costs in the index, as the shard count is chosen from it."""
+    return len(entry[1]) + len(key.encode()) + 24
+
+
+def _shard_count(total: int) -> int:
+    shards = 16
+    while shards < MAX_SHARDS and total / shards > SHARD_TARGET:
+        shards *= 2
+    return shards
+
+
+def _write_page(folder: Path, number: int, page: Page) -> None:
+    write_atomic(folder / "p" / f"{number}.json", json.dumps({"u": page.url, "t": page.title, "c": page.chapter, "x": page.text},
+                                                              ensure_ascii=False, separators=(",", ":")))
+
+
+def _write_shard(folder: Path, number: int, shards: int, entries: dict[str, tuple]) -> None:
+    """Shard ``number``'s file of keys and the files of their pairs' positions; each entry is
+    (kind, encoded list, count, positions or None).
+
+    A shard's positions are its own files, ``x/<number + j·shards>.bin``: a list longer than
+    ``POSITIONS_TARGET`` alone, the others packed in key order into files of about that size. So
+    an essay edited rewrites only the shards of the keys it holds."""
+    header, blobs, offset = {}, [], 0
+    files: list[bytearray] = []
+    chunk: bytearray | None = None
+    for key in sorted(entries):
+        kind, blob, count, positions = entries[key]
+        where: tuple = ()
+        if positions is not None:
+            if len(positions) > POSITIONS_TARGET or chunk is None or len(chunk) + len(positions) > POSITIONS_TARGET:
+                files.append(bytearray())
+                chunk = files[-1] if len(positions) <= POSITIONS_TARGET else None
+            target = files[-1]
+            where = (number + (len(files) - 1) * shards, len(target), len(positions))
+            target += positions
+        header[key] = [kind, count, offset, len(blob), *where]
+        blobs.append(blob)
+        offset += len(blob)
+    head = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode()
+    write_atomic(folder / "k" / f"{number}.bin", struct.pack("<I", len(head)) + head + b"".join(blobs))
+    for j, data in enumerate(files):
+        write_atomic(folder / "x" / f"{number + j * shards}.bin", bytes(data))
+    j = len(files)
+    while (folder / "x" / f"{number + j * shards}.bin").exists():  # left from a larger shard
+        (folder / "x" / f"{number + j * shards}.bin").unlink()
+        j += 1
+
+
+def _read_shard(folder: Path, number: int) -> dict[str, tuple]:
+    """Shard ``number``'s entries as ``_write_shard`` takes them, read back from its files."""
+    raw = (folder / "k" / f"{number}.bin").read_bytes()
+    size = struct.unpack_from("<I", raw)[0]
+    header = json.loads(raw[4:4 + size])
+    data = memoryview(raw)[4 + size:]
+    files: dict[int, bytes] = {}
+    entries = {}
+    for key, (kind, count, offset, length, *where) in header.items():
+        positions = None
+        if where:
+            file, at, n = where
+            if file not in files:
+                files[file] = (folder / "x" / f"{file}.bin").read_bytes()
+            positions = bytearray(files[file][at:at + n])
+        entries[key] = (kind, bytes(data[offset:offset + length]), count, positions)
+    return entries
+
+
+def _update(folder: Path, state: _State, pages: list[Page], cmap: dict[str, str]) -> dict[str, int] | None:
+    """Update the index ``state`` describes to ``pages``, in place: only the shards holding keys
+    of the pages that changed, and those pages' files, are written. None (and nothing written)
+    when it cannot be done exactly: pages added, removed or reordered (every essay's number
+    after them moves), a character of the pages folded otherwise (the folding table grows with
+    the characters of the handbook), another shard count, or the folder not as left."""
+    if len(state.pages) != len(pages) or [p.url for p in state.pages] != [p.url for p in pages]:
+        return None
+    if state.cmap != cmap and any(fold(c, state.cmap) != fold(c, cmap) for c in state.chars):
+        return None
+    if not (folder / "k").is_dir() or _listing(folder) != state.listing:
+        return None
+    changed = [n for n, (old, new) in enumerate(zip(state.pages, pages)) if old != new]
+    changes: dict[str, dict[int, tuple | None]] = defaultdict(dict)
+    lengths, chars = list(state.lengths), set(state.chars)
+    for n in changed:
+        before = {key: (weight, positions) for key, weight, positions in _postings_of(state.pages[n], cmap)}
+        table, page_chars = _fold_table([pages[n]], cmap)
+        folded = pages[n].text.translate(table)
+        lengths[n], chars = _length(folded), chars | set(page_chars)
+        after = {key: (weight, positions) for key, weight, positions in _postings(folded, pages[n].spans)}
+        for key in before.keys() | after.keys():
+            if before.get(key) != after.get(key):
+                changes[key][n] = after.get(key)
+    by_shard: dict[int, list[str]] = defaultdict(list)
+    for key in changes:
+        by_shard[shard_of(key, state.shards)].append(key)
+    bitmap_size = (len(pages) + 7) // 8
+    total, keys, patched = state.total, state.keys, {}
+    for number, shard_keys in by_shard.items():
+        entries = _read_shard(folder, number)
+        for key in shard_keys:
+            old = entries.pop(key, None)
+            new = _patched(old, changes[key], bitmap_size)
+            total += (_size(key, new) if new else 0) - (_size(key, old) if old else 0)
+            keys += (new is not None) - (old is not None)
+            if new is not None:
+                entries[key] = new
+        patched[number] = entries
+    if _shard_count(total) != state.shards:
+        return None
+    for number, entries in patched.items():
+        _write_shard(folder, number, state.shards, entries)
+    for n in changed:
+        _write_page(folder, n, pages[n])
+    return {"shards": state.shards, "total": total, "keys": keys, "chars": "".join(sorted(chars)), "lengths": lengths}
+
+
+def _postings_of(page: Page, cmap: dict[str, str]):
+    return _postings(page.text.translate(_fold_table([page], cmap)[0]), page.spans)
+
+
+def _patched(entry: tuple | None, changes: dict[int, tuple | None], bitmap_size: int) -> tuple | None:
+    """A key's entry with the essays in ``changes`` given their new (weight, positions), or left
+    out (None); None when no essay holds the key any more."""
+    listed = dict(zip(*_decoded(entry, bitmap_size))) if entry else {}
+    for n, posting in changes.items():
+        if posting is None:
+            listed.pop(n, None)
+        else:
+            listed[n] = posting
+    if not listed:
+        return None
+    ids = array("i", sorted(listed))
+    weights = bytearray(b"".join(listed[n][0] for n in ids))
+    kind, blob = _encode(ids, weights, bitmap_size)
+    positions = [listed[n][1] for n in ids]
+    return kind, blob, len(ids), None if positions[0] is None else bytearray(b"".join(positions))
+
+
+def _decoded(entry: tuple, bitmap_size: int) -> tuple[list[int], list[tuple[bytes, bytes | None]]]:
+    """A key's entry back as its essays' numbers and their (weight, positions)."""
+    kind, blob, count, positions = entry
+    ids: list[int] = []
+    if kind == 1:
+        for byte_at in range(bitmap_size):
+            byte = blob[byte_at]
+            ids += [byte_at * 8 + bit for bit in range(8) if byte >> bit & 1]
+        weights = _varint_slices(blob, bitmap_size, count)
+    else:
+        at, previous, weights = 0, -1, []
+        for _ in range(count):
+            delta, at = _read_varint(blob, at)
+            previous += delta
+            ids.append(previous)
+            end = at
+            while blob[end] & 0x80:
+                end += 1
+            weights.append(bytes(blob[at:end + 1]))
+            at = end + 1
+    if positions is None:
+        return ids, [(w, None) for w in weights]
+    places, at = [], 0
+    for _ in range(count):
+        length, start = _read_varint(positions, at)
+        places.append(bytes(positions[at:start + length]))
+        at = start + length
+    return ids, list(zip(weights, places))
+
+
+def _varint_slices(data: bytes, at: int, count: int) -> list[bytes]:
+    out = []
+    for _ in range(count):
+        end = at
+        while data[end] & 0x80:
+            end += 1
+        out.append(bytes(data[at:end + 1]))
+        at = end + 1
+    return out
+
+
+def _read_varint(data: bytes, at: int) -> tuple[int, int]:
+    value, shift = 0, 0
+    while True:
+        byte = data[at]
+        at += 1
+        value |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            return value, at
+        shift += 7
 
 
 def _postings(text: str, spans: Iterable[tuple[int, int, int]]) -> Iterable[tuple[str, bytes, bytes | None]]:
@@ -431,23 +717,6 @@ def length_ratios(lengths: list[int]) -> bytes:
     """
     average = sum(lengths) / len(lengths) if lengths else 1
     return bytes(max(0, min(255, round(128 + 16 * math.log2(max(1, n) / max(1, average))))) for n in lengths)
-
-
-def _write_positions(folder: Path, where: dict[str, bytearray]) -> dict[str, tuple[int, int, int]]:
-    """The pairs' positions, packed into files of about ``POSITIONS_TARGET`` bytes (a larger list
-    alone in its file); returns each key's (file, offset, length)."""
-    located: dict[str, tuple[int, int, int]] = {}
-    number, chunk = 0, bytearray()
-    for key in sorted(where, key=lambda k: (len(where[k]), k)):
-        blob = where[key]
-        if chunk and len(chunk) + len(blob) > POSITIONS_TARGET:
-            (folder / f"{number}.bin").write_bytes(chunk)
-            number, chunk = number + 1, bytearray()
-        located[key] = (number, len(chunk), len(blob))
-        chunk += blob
-    if chunk:
-        (folder / f"{number}.bin").write_bytes(chunk)
-    return located
 
 
 def _encode(ids: array, weights: bytearray, bitmap_size: int) -> tuple[int, bytes]:

@@ -1,0 +1,104 @@
+"""The search index updated in place (``write_index`` with a cache) is, file for file, the index
+written from scratch, whatever changed; and the update writes only what the change touches."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+
+from handbook.site import search
+from projects import ROOT  # noqa: F401  (puts the repository on the path for bench.corpus)
+from bench.corpus import SENTENCES
+
+
+def essay(n: int, rng: random.Random) -> search.Page:
+    title = f"窗口服务体会第{n}篇"
+    heading = rng.choice(["一、强化保障措施", "二、规范服务流程", "三、加强队伍建设"])
+    body = "".join(rng.choice(SENTENCES) for _ in range(rng.randint(4, 12)))
+    text = f"{title} {heading} {body}"
+    spans = ((0, len(title), search.TITLE), (len(title) + 1, len(title) + 1 + len(heading), search.HEADING))
+    return search.Page(f"essays/{n}/", title, text, spans, rng.choice(["户籍窗口", "交警窗口", "综合"]))
+
+
+@pytest.fixture
+def pages() -> list[search.Page]:
+    rng = random.Random(7)
+    return [essay(n, rng) for n in range(120)]
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def cmap_of(pages: list[search.Page]) -> dict[str, str]:
+    return search.charmap({c for page in pages for c in page.text if search.HAN_RUN.match(c)})
+
+
+def edited(page: search.Page, text: str) -> search.Page:
+    return page._replace(text=page.text + text)
+
+
+def retitled(page: search.Page, title: str) -> search.Page:
+    shift = len(title) - len(page.title)
+    spans = ((0, len(title), search.TITLE),) + tuple((a + shift, b + shift, f) for a, b, f in page.spans[1:])
+    return page._replace(title=title, text=title + page.text[len(page.title):], spans=spans)
+
+
+CHANGES = {
+    "one essay's body": lambda p: p[:50] + [edited(p[50], "群众满意是检验工作的标准。")] + p[51:],
+    "two essays": lambda p: [edited(x, "夜间服务延时办理。") if n in (3, 90) else x for n, x in enumerate(p)],
+    "a title": lambda p: p[:7] + [retitled(p[7], "一个新的标题")] + p[8:],
+    "a chapter": lambda p: p[:9] + [p[9]._replace(chapter="另一章")] + p[10:],
+    "an essay added": lambda p: p[:60] + [essay(1000, random.Random(1))] + p[60:],
+    "an essay removed": lambda p: p[:30] + p[31:],
+    "a rare character": lambda p: p[:5] + [edited(p[5], "龘。")] + p[6:],
+    "a key gone": lambda p: p[:11] + [p[11]._replace(text=p[11].text.replace("锦旗", "表扬"))] + p[12:],
+    "nothing": lambda p: list(p),
+}
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_an_updated_index_is_the_index_written_anew(tmp_path, pages, change):
+    cache = tmp_path / "index.cache"
+    updated = tmp_path / "updated"
+    search.write_index(updated, pages, cmap_of(pages), cache=cache)
+    after = CHANGES[change](pages)
+    search.write_index(updated, after, cmap_of(after), cache=cache)
+    search.write_index(tmp_path / "anew", after, cmap_of(after))
+    assert files(updated) == files(tmp_path / "anew")
+
+
+def test_an_update_writes_only_what_changed(tmp_path, pages):
+    """Files whose bytes stay are not written (their time stays); of the essays' files, only the
+    edited one's is."""
+    cache, folder = tmp_path / "index.cache", tmp_path / "index"
+    search.write_index(folder, pages, cmap_of(pages), cache=cache)
+    before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.rglob("*") if p.is_file()}
+    after = CHANGES["one essay's body"](pages)
+    search.write_index(folder, after, cmap_of(after), cache=cache)
+    same = [p for p, (data, _) in before.items() if p.exists() and p.read_bytes() == data]
+    assert same and all(p.stat().st_mtime_ns == before[p][1] for p in same)
+    assert [p.name for p in before if p.parent.name == "p" and p not in same] == ["50.json"]
+
+
+@pytest.mark.parametrize("damage", ["garbled cache", "index file removed", "index file changed"])
+def test_a_damaged_cache_or_index_is_written_anew(tmp_path, pages, damage):
+    cache, folder = tmp_path / "index.cache", tmp_path / "index"
+    search.write_index(folder, pages, cmap_of(pages), cache=cache)
+    shard = sorted((folder / "k").iterdir())[3]
+    if damage == "garbled cache":
+        cache.write_bytes(b"\x80\x05garbled")
+    elif damage == "index file removed":
+        shard.unlink()
+    else:
+        shard.write_bytes(shard.read_bytes()[:-1] + b"\0")
+        os.utime(shard, ns=(1, 1))
+    after = CHANGES["one essay's body"](pages)
+    search.write_index(folder, after, cmap_of(after), cache=cache)
+    search.write_index(tmp_path / "anew", after, cmap_of(after))
+    assert files(folder) == files(tmp_path / "anew")
+    shutil.rmtree(folder)
