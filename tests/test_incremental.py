@@ -170,7 +170,7 @@ def test_a_damaged_record_or_page_is_rendered_again(base, tmp_path):
     project = copy_of(base, tmp_path / "project")
     (project / "build" / "site" / "zh-Hant.pages").write_bytes(b"\x80\x05garbled")
     with (project / "build" / "site" / "zh-Hans.pages").open("rb") as stream:
-        _, _, pages = pickle.load(stream)
+        _, _, pages, _ = pickle.load(stream)
     essay = next(uri for uri in pages if uri.startswith("essays/"))
     page = project / "build" / "site" / "zh-Hans" / essay[: -len(".md")] / "index.html"
     page.write_bytes(page.read_bytes()[:100])  # also the published page: they share the file

@@ -46,16 +46,18 @@ from mkdocs.exceptions import Abort, BuildError
 from mkdocs.structure.files import InclusionLevel, get_files, set_exclusions
 from mkdocs.structure.nav import Section, get_navigation
 from mkdocs.structure.pages import Page
+from mkdocs.utils import meta
 
 from ..files import copy_atomic, files_below, write_atomic
 from . import context
 
 log = logging.getLogger("handbook.site")
-RECORD_VERSION = 1
+RECORD_VERSION = 2
 # Keys of handbook.yml no page's HTML is made from: the cleaner's (its output, the pages, is keyed
 # page by page), the named booklets (listed on the home page, which is always rendered) and the
 # search ranking (read by the index alone).
 PAGE_FREE_KEYS = ("root", "cleaner", "essays", "booklets", "search")
+PACKAGES = "the installed packages"  # MkDocs among them: how a page's front matter is read
 # What this process's last build rendered (``handbook build`` reports it per edition).
 last: dict[str, Any] = {}
 
@@ -74,19 +76,21 @@ class Made:
 
 @dataclass
 class Record:
-    """The pages of a working copy, by source path, and the global inputs they were made from."""
+    """The pages of a working copy, by source path, and the global inputs they were made from;
+    and the pages' sources as MkDocs read them (Markdown and front matter), by digest."""
 
     parts: dict[str, str] = field(default_factory=dict)
     pages: dict[str, Made] = field(default_factory=dict)
+    sources: dict[bytes, tuple[str, dict]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path) -> Record:
         """The record at ``path``; an empty one when it is missing or unreadable (a killed build)."""
         try:
             with path.open("rb") as stream:
-                version, parts, pages = pickle.load(stream)
+                version, parts, pages, sources = pickle.load(stream)
             if version == RECORD_VERSION:
-                return cls(parts, pages)
+                return cls(parts, pages, sources)
         except FileNotFoundError:
             return cls()
         except Exception as error:  # noqa: BLE001 - any damage: every page is rendered again
@@ -94,7 +98,8 @@ class Record:
         return cls()
 
     def save(self, path: Path) -> None:
-        write_atomic(path, pickle.dumps((RECORD_VERSION, self.parts, self.pages), protocol=pickle.HIGHEST_PROTOCOL))
+        write_atomic(path, pickle.dumps((RECORD_VERSION, self.parts, self.pages, self.sources),
+                                        protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def global_parts(config: dict[str, Any], edition: str, mkdocs_file: Path, overrides: Path, code: Iterable[Path],
@@ -115,7 +120,7 @@ def global_parts(config: dict[str, Any], edition: str, mkdocs_file: Path, overri
         "mkdocs.yml": files([mkdocs_file]),
         "overrides/": files(Path(p) for p in files_below(overrides, skip=lambda n: n == "__pycache__")) if overrides.is_dir() else "",
         "the handbook's code": files(code),
-        "the installed packages": digest(json.dumps(versions, sort_keys=True).encode()),
+        PACKAGES: digest(json.dumps(versions, sort_keys=True).encode()),
         "the edition": digest(edition.encode()),
     }
 
@@ -142,7 +147,7 @@ def build(config, record_path: Path, parts: dict[str, str], *, serve_url: str | 
     if reason:
         reason = reason if reason == "no earlier build" else f"{reason} changed"
         log.info("handbook: every page of %s is rendered: %s", Path(config.site_dir).name, reason)
-        previous = Record()
+        previous = Record(sources=previous.sources if previous.parts.get(PACKAGES) == parts.get(PACKAGES) else {})
     record = Record(parts)
     if context.current is not None:
         context.current.search_cache = record_path.with_suffix(".search")
@@ -161,7 +166,7 @@ def build(config, record_path: Path, parts: dict[str, str], *, serve_url: str | 
         for file in doc_files:
             if file.page is None:
                 Page(None, file, config)
-            _read(file.page, config, files)
+            _read(file.page, config, files, previous.sources, record.sources)
         views = nav_views(nav)
         site = Path(config.site_dir)
         run = context.current
@@ -242,12 +247,19 @@ def _unchanged(path: Path, made: Made) -> bool:
     return (stat.st_size, stat.st_mtime_ns) == (made.size, made.mtime_ns)
 
 
-def _read(page: Page, config, files) -> None:
-    """MkDocs' ``_populate_page`` up to its Markdown: the source and ``on_page_markdown``."""
+def _read(page: Page, config, files, known: dict[bytes, tuple[str, dict]], read: dict[bytes, tuple[str, dict]]) -> None:
+    """MkDocs' ``_populate_page`` up to its Markdown: the source (its front matter parsed only
+    when not ``known`` by its digest; ``read`` gets it) and ``on_page_markdown``."""
     config._current_page = page
     try:
         page = config.plugins.on_pre_page(page, config=config, files=files)
-        page.read_source(config)
+        source = config.plugins.on_page_read_source(page=page, config=config)
+        if source is None:
+            source = page.file.content_string
+        key = hashlib.sha256(source.encode("utf-8", "surrogatepass")).digest()
+        parsed = known.get(key) or read.get(key) or meta.get_data(source)
+        read[key] = parsed
+        page.markdown, page.meta = parsed[0], dict(parsed[1])  # the hook writes into the metadata
         page.markdown = config.plugins.on_page_markdown(page.markdown, page=page, config=config, files=files)
     except Exception as error:
         log.error(f"Error reading page '{page.file.src_uri}':" + ("" if isinstance(error, BuildError) else f" {error}"))
