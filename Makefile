@@ -31,6 +31,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.relevance
 	$(BIN)/python -m bench.pathological
 	$(BIN)/python -m bench.booklets
+	$(BIN)/python -m bench.incremental
 
 serve: build
 	$(BIN)/handbook serve

@@ -9,7 +9,8 @@ scrape, whose seed name sorts last) and removed again, and an essay added half-w
 removed again (every later essay of its chapter moves one place, and with it the groups they are
 listed in). Each row gives the whole build's wall time, the sites' (both editions side by side),
 and what each site step says it rendered. At 1,000 essays also ``handbook serve``: the time from
-saving a seed to the served page holding the change. The results go to ``bench/incremental.md``.
+saving a seed to the served page holding the change (``--serve``). The results go to
+``bench/incremental.md``.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from pathlib import Path
 
 from .__main__ import BIN, REPO, Trash, make_project, run_timed, span
 
-SERVE_SIZE = 1000
 MARK = "基准测试加在这里的一句话。"
 
 
@@ -121,7 +121,7 @@ def _wait(done, timeout: float) -> None:
         time.sleep(0.05)
 
 
-def bench_size(count: int, work: Path, trash: Trash) -> dict:
+def bench_size(count: int, work: Path, trash: Trash, serve: bool) -> dict:
     base = work / f"incremental-{count}"
     base.mkdir(parents=True, exist_ok=True)
     log = base / "log.txt"
@@ -143,7 +143,7 @@ def bench_size(count: int, work: Path, trash: Trash) -> dict:
         change()
         rows[name] = build(project, log)
     result = {"essays": count, "rows": rows}
-    if count == SERVE_SIZE:
+    if serve:
         print(f"[{count}] handbook serve", file=sys.stderr, flush=True)
         result["serve_s"] = serve_latency(project, log)
     trash.discard(project)
@@ -192,9 +192,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="1000,10000")
     parser.add_argument("--work", type=Path, default=REPO / "bench" / "corpus")
     parser.add_argument("--results", type=Path, default=REPO / "bench" / "incremental.md")
+    parser.add_argument("--serve", default="1000", help="the sizes at which `handbook serve` is timed too")
     args = parser.parse_args(argv)
     trash = Trash(args.work / ".trash")
-    results = [bench_size(int(n), args.work, trash) for n in re.split(r"[, ]+", args.sizes) if n]
+    serve = {int(n) for n in re.split(r"[, ]+", args.serve) if n}
+    results = [bench_size(int(n), args.work, trash, int(n) in serve) for n in re.split(r"[, ]+", args.sizes) if n]
     trash.empty()
     write_results(args.results, results)
     print(args.results.read_text(encoding="utf-8"))

@@ -82,3 +82,18 @@ def test_relevance_results_replace_their_section_and_keep_the_notes(tmp_path):
     text = results.read_text(encoding="utf-8")
     assert "second" in text and "first" not in text and text.count(relevance.START) == 1
     assert text.index("<!-- notes -->") < text.index("second") < text.index("1. kept") < text.index("<!-- /notes -->")
+
+
+def test_the_incremental_bench_runs_end_to_end(tmp_path):
+    results = tmp_path / "incremental.md"
+    subprocess.run([sys.executable, "-m", "bench.incremental", "--sizes", "12", "--serve", "12", "--work", str(tmp_path / "work"),
+                    "--results", str(results)], cwd=REPO, check=True, capture_output=True, timeout=600)
+    text = results.read_text(encoding="utf-8")
+    rows = {line.split(" | ")[0].strip("| "): line for line in text.splitlines() if line.startswith("| ")}
+    assert "every page rendered: no earlier build" in rows["cold build"]
+    import re
+
+    rendered = [int(n) for n in re.findall(r"(\d+) of [\d,]+ pages rendered", rows["one essay's body edited"])]
+    assert len(rendered) == 2 and max(rendered) <= 5  # both editions: the essay, its listings, the home page
+    assert {"an essay added at the end", "that essay removed", "an essay added half-way"} <= set(rows)
+    assert "`handbook serve` at 12 essays" in text

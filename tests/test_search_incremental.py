@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import random
-import shutil
 from pathlib import Path
 
 import pytest
@@ -26,8 +25,20 @@ def essay(n: int, rng: random.Random) -> search.Page:
 
 @pytest.fixture
 def pages() -> list[search.Page]:
+    """120 essays in catalogue order: by chapter."""
     rng = random.Random(7)
-    return [essay(n, rng) for n in range(120)]
+    return sorted((essay(n, rng) for n in range(120)), key=lambda page: page.chapter)
+
+
+def write(folder: Path, pages: list[search.Page], cache: Path | None = None) -> None:
+    """The index as the site writes it: essays numbered by chapter (``slot_numbers``)."""
+    search.write_index(folder, pages, cmap_of(pages), cache=cache,
+                       numbering=search.slot_numbers([page.chapter for page in pages], block=16))
+
+
+def at_chapter_end(pages: list[search.Page], page: search.Page) -> list[search.Page]:
+    last = max(n for n, p in enumerate(pages) if p.chapter == page.chapter)
+    return pages[:last + 1] + [page] + pages[last + 1:]
 
 
 def files(folder: Path) -> dict[str, bytes]:
@@ -55,6 +66,9 @@ CHANGES = {
     "a chapter": lambda p: p[:9] + [p[9]._replace(chapter="另一章")] + p[10:],
     "an essay added": lambda p: p[:60] + [essay(1000, random.Random(1))] + p[60:],
     "an essay removed": lambda p: p[:30] + p[31:],
+    "an essay added at a chapter's end": lambda p: at_chapter_end(p, essay(1001, random.Random(2))._replace(chapter=p[0].chapter)),
+    "a chapter's last essay removed": lambda p: [x for n, x in enumerate(p) if n != max(
+        i for i, y in enumerate(p) if y.chapter == p[0].chapter)],
     "a rare character": lambda p: p[:5] + [edited(p[5], "龘。")] + p[6:],
     "a key gone": lambda p: p[:11] + [p[11]._replace(text=p[11].text.replace("锦旗", "表扬"))] + p[12:],
     "nothing": lambda p: list(p),
@@ -65,30 +79,33 @@ CHANGES = {
 def test_an_updated_index_is_the_index_written_anew(tmp_path, pages, change):
     cache = tmp_path / "index.cache"
     updated = tmp_path / "updated"
-    search.write_index(updated, pages, cmap_of(pages), cache=cache)
+    write(updated, pages, cache)
     after = CHANGES[change](pages)
-    search.write_index(updated, after, cmap_of(after), cache=cache)
-    search.write_index(tmp_path / "anew", after, cmap_of(after))
+    write(updated, after, cache)
+    write(tmp_path / "anew", after)
     assert files(updated) == files(tmp_path / "anew")
 
 
-def test_an_update_writes_only_what_changed(tmp_path, pages):
+@pytest.mark.parametrize("change", ["one essay's body", "an essay added at a chapter's end", "a chapter's last essay removed"])
+def test_an_update_writes_only_what_changed(tmp_path, pages, change):
     """Files whose bytes stay are not written (their time stays); of the essays' files, only the
-    edited one's is."""
+    changed essay's is."""
     cache, folder = tmp_path / "index.cache", tmp_path / "index"
-    search.write_index(folder, pages, cmap_of(pages), cache=cache)
+    write(folder, pages, cache)
     before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.rglob("*") if p.is_file()}
-    after = CHANGES["one essay's body"](pages)
-    search.write_index(folder, after, cmap_of(after), cache=cache)
-    same = [p for p, (data, _) in before.items() if p.exists() and p.read_bytes() == data]
-    assert same and all(p.stat().st_mtime_ns == before[p][1] for p in same)
-    assert [p.name for p in before if p.parent.name == "p" and p not in same] == ["50.json"]
+    write(folder, CHANGES[change](pages), cache)
+    after = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.rglob("*") if p.is_file()}
+    same = [p for p in before if after.get(p, (None,))[0] == before[p][0]]
+    assert same and all(after[p][1] == before[p][1] for p in same)
+    essays = sorted(p.name for p in before.keys() ^ after.keys() | {p for p in before if p in after and p not in same}
+                    if p.parent.name == "p")
+    assert len(essays) == 1, essays
 
 
 @pytest.mark.parametrize("damage", ["garbled cache", "index file removed", "index file changed"])
 def test_a_damaged_cache_or_index_is_written_anew(tmp_path, pages, damage):
     cache, folder = tmp_path / "index.cache", tmp_path / "index"
-    search.write_index(folder, pages, cmap_of(pages), cache=cache)
+    write(folder, pages, cache)
     shard = sorted((folder / "k").iterdir())[3]
     if damage == "garbled cache":
         cache.write_bytes(b"\x80\x05garbled")
@@ -98,7 +115,6 @@ def test_a_damaged_cache_or_index_is_written_anew(tmp_path, pages, damage):
         shard.write_bytes(shard.read_bytes()[:-1] + b"\0")
         os.utime(shard, ns=(1, 1))
     after = CHANGES["one essay's body"](pages)
-    search.write_index(folder, after, cmap_of(after), cache=cache)
-    search.write_index(tmp_path / "anew", after, cmap_of(after))
+    write(folder, after, cache)
+    write(tmp_path / "anew", after)
     assert files(folder) == files(tmp_path / "anew")
-    shutil.rmtree(folder)

@@ -253,7 +253,7 @@ def read_key(folder: Path, key: str) -> dict[int, tuple[int, list[tuple[int, int
     kind, count, offset, length, *where = header[key]
     data = data[offset:offset + length]
     if kind == 1:
-        bitmap = (meta["pages"] + 7) // 8
+        bitmap = (meta["slots"] + 7) // 8
         ids = [i for i in range(bitmap * 8) if data[i >> 3] >> (i & 7) & 1]
         weights = list(_varints(data, bitmap))
     else:

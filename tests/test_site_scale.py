@@ -237,6 +237,8 @@ def test_search_numbers_essays_in_catalogue_order_for_its_ties_though_the_home_p
         expected = [url for chapter in chapters for url in reading_order(site, chapter)]
         assert len(expected) == sum(COUNTS.values()) and expected != sorted(expected)  # not the URLs' order
         count = json.loads((site / "search" / "meta.json").read_text(encoding="utf-8"))["pages"]
+        numbers = sorted(int(p.stem) for p in (site / "search" / "p").glob("*.json"))
+        assert len(numbers) == count
         indexed = [json.loads((site / "search" / "p" / f"{n}.json").read_text(encoding="utf-8"))["u"].strip("/")
-                   for n in range(count)]
+                   for n in numbers]
         assert indexed == expected

@@ -57,7 +57,7 @@
   function load() {
     if (!engine) {
       engine = get("meta.json", "json").then(function (m) {
-        return { pages: m.pages, shards: m.shards, charmap: m.charmap, rank: m.ranking, lengths: null,
+        return { pages: m.pages, slots: m.slots || m.pages, shards: m.shards, charmap: m.charmap, rank: m.ranking, lengths: null,
                  shardCache: {}, fileCache: {}, pageCache: {} };
       });
       engine.catch(function () { engine = null; });
@@ -112,7 +112,7 @@
       var bytes = s.data.subarray(entry[2], entry[2] + entry[3]);
       var count = entry[1], ids = new Int32Array(count), weights = new Uint32Array(count), k = 0, r;
       if (entry[0] === 1) {
-        var size = (eng.pages + 7) >> 3;
+        var size = (eng.slots + 7) >> 3;
         for (var i = 0; i < size; i++) {
           for (var b = bytes[i], bit = 0; b; bit++, b >>= 1) if (b & 1) ids[k++] = i * 8 + bit;
         }

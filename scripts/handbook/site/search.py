@@ -34,18 +34,23 @@ When words are not placed, an essay holding every pair that joins one word to th
 
 What a first search fetches is bounded, whatever the number of essays:
 
-* ``search/meta.json``: the page count, the shard count, the character folding table and the
-  ranking's parameters; ``search/lengths.bin``: one byte per essay, its length against the
-  average (``length_ratios``);
+* ``search/meta.json``: the page count, the count of essay numbers (``slot_numbers``: in
+  catalogue order, each chapter's run in blocks of its own, so an essay added at the end of its
+  chapter leaves the others' numbers), the shard count, the character folding table and the
+  ranking's parameters; ``search/lengths.bin``: one byte per number, its essay's length against
+  the average (``length_ratios``);
 * ``search/k/<n>.bin``: the key shards. Key ``k`` is in shard FNV-1a(k) mod the shard count, a
   power of two chosen so that a shard stays near ``SHARD_TARGET`` bytes. A shard is a little-endian
   u32 header length, a JSON header ``{key: [kind, count, offset, length(, file, offset, length of
   its positions)]}`` and the lists: kind 0 is varint essay-number deltas (from -1) each followed by
   its varint weight, kind 1 a bitmap of all essays followed by the weights (when smaller);
 * ``search/x/<n>.bin``: the pairs' positions, fetched only for terms of three or more characters
-  and for the words of a query of several (within ``near_max_kb``): per essay of the key's list, the byte length of its
-  entry, then ``varint(delta << 2 | field)`` per occurrence (fields ``BODY``, ``HEADING``,
-  ``TITLE``), packed into files of about ``POSITIONS_TARGET`` bytes (a longer list alone);
+  and for the words of a query of several (within ``near_max_kb``): per essay of the key's list,
+  the byte length of its entry, then ``varint(delta << 2 | field)`` per occurrence (fields
+  ``BODY``, ``HEADING``, ``TITLE``). Each shard's keys have files of their own,
+  ``x/<shard + j·shard count>.bin``: a list longer than ``POSITIONS_TARGET`` bytes alone, the
+  others packed in key order into files of about that size, so that an edit rewrites the files
+  of the shards it touches and no others (``write_index`` with a cache updates the index so);
 * ``search/p/<n>.json``: essay ``n``'s URL (relative to the site), title, chapter and text, one
   small file per essay, fetched for the results shown (their passage).
 
@@ -99,6 +104,7 @@ LENGTHS_NAME = "lengths.bin"
 POSITIONS_TARGET = 8192  # bytes a positions file should stay near
 SHARD_TARGET = 4096  # bytes a shard should stay near
 MAX_SHARDS = 4096
+SLOT_BLOCK = 256  # essay numbers are given out by chapter in blocks of this many (``slot_numbers``)
 STATE_VERSION = 1  # of what write_index keeps in its cache
 # Pagefind's bundle, which this index replaced: removed if an older build left it in the site.
 STALE = ("pagefind",)
@@ -285,7 +291,7 @@ def index_site(site_dir: Path, config: dict[str, Any], edition: str, order: list
     sources = [Path(p) for p in files_below(Path(config["root"]) / "docs", skip=lambda name: name.startswith("."))
                if p.endswith(".md")]
     cmap = folding(indexed, sources, schemes or ["s2t"], cache and cache.with_suffix(".chars"))
-    stats = write_index(site_dir / FOLDER, indexed, cmap, ranking(config), cache)
+    stats = write_index(site_dir / FOLDER, indexed, cmap, ranking(config), cache, slot_numbers([p.chapter for p in indexed]))
     for name in STALE:
         shutil.rmtree(site_dir / name, ignore_errors=True)
     global last_seconds
@@ -293,6 +299,27 @@ def index_site(site_dir: Path, config: dict[str, Any], edition: str, order: list
     log.info("handbook: indexed %d pages of %s for search (%d keys, %d shards) in %.1f s", stats["pages"],
              edition, stats["keys"], stats["shards"], last_seconds)
     return stats
+
+
+def slot_numbers(chapters: list[str], block: int = SLOT_BLOCK) -> tuple[list[int], int]:
+    """Each essay's number in the index, given the chapters of the essays in catalogue order, and
+    the count of numbers: the numbers follow that order, each chapter's run starting a block of
+    ``block`` numbers after the previous chapter's run, rounded up to a whole number of blocks
+    with at least one number to spare. So an essay added at the end of its chapter (the next
+    seed scraped) or removed from there takes or frees a number of its own and leaves every
+    other essay's number as it was; only a chapter's crossing of a block boundary moves the
+    chapters after it.
+
+    >>> slot_numbers(["甲", "甲", "乙"], block=4)
+    ([0, 1, 4], 8)
+    """
+    numbers, base, run = [], 0, 0
+    for n, chapter in enumerate(chapters):
+        if n and chapter != chapters[n - 1]:
+            base, run = base + (run // block + 1) * block, 0
+        numbers.append(base + run)
+        run += 1
+    return numbers, (base + (run // block + 1) * block) if chapters else 0
 
 
 def folding(pages: list[Page], sources: list[Path], schemes: list[str], cache: Path | None = None) -> dict[str, str]:
@@ -352,25 +379,28 @@ def ranking(config: dict[str, Any]) -> dict[str, float]:
 
 
 def write_index(folder: Path, pages: list[Page], cmap: dict[str, str], rank: dict[str, float] | None = None,
-                cache: Path | None = None) -> dict[str, int]:
-    """Write the index of ``pages`` (in the order results that rank the same are listed) into ``folder``.
+                cache: Path | None = None, numbering: tuple[list[int], int] | None = None) -> dict[str, int]:
+    """Write the index of ``pages`` (in the order results that rank the same are listed) into
+    ``folder``, page ``n`` as essay number ``numbering[0][n]`` of ``numbering[1]`` (default:
+    numbered one after the other).
 
     With ``cache`` (a file the caller owns), the index the previous call wrote there is updated
-    rather than written again when that can be done exactly (``_update``): the same pages at the
-    same numbers, the same folding table, ``folder`` as that call left it. Either way the files
-    are the same bytes."""
+    rather than written again when that can be done exactly (``_update``): every page still there
+    at the same number, the same count of numbers, the same folding of the pages' characters,
+    ``folder`` as that call left it. Either way the files are the same bytes."""
+    numbers, slots = numbering or (list(range(len(pages))), len(pages))
     state = _State.load(cache) if cache else None
-    stats = _update(folder, state, pages, cmap) if state is not None else None
+    stats = _update(folder, state, pages, numbers, slots, cmap) if state is not None else None
     if stats is None:
-        stats = _write_all(folder, pages, cmap)
+        stats = _write_all(folder, pages, numbers, slots, cmap)
     # Files are replaced, never written into: published versions of the site share them.
     write_atomic(folder / LENGTHS_NAME, length_ratios(stats["lengths"]))
     write_atomic(folder / META_NAME, json.dumps(
-        {"version": 2, "pages": len(pages), "shards": stats["shards"], "charmap": cmap, "ranking": rank or ranking({})},
-        ensure_ascii=False, separators=(",", ":")))
+        {"version": 3, "pages": len(pages), "slots": slots, "shards": stats["shards"], "charmap": cmap,
+         "ranking": rank or ranking({})}, ensure_ascii=False, separators=(",", ":")))
     if cache:
-        _State(cmap, stats["chars"], stats["shards"], stats["total"], stats["keys"], list(pages), stats["lengths"],
-               _listing(folder)).save(cache)
+        _State(cmap, stats["chars"], stats["shards"], stats["total"], stats["keys"], dict(zip(numbers, pages)), slots,
+               stats["lengths"], _listing(folder)).save(cache)
     return {"pages": len(pages), "keys": stats["keys"], "shards": stats["shards"], "charmap": len(cmap),
             "position_files": len(os.listdir(folder / "x"))}
 
@@ -398,8 +428,9 @@ class _State(NamedTuple):
     shards: int
     total: int                  # the index's size as the shard count is chosen from it
     keys: int
-    pages: list[Page]
-    lengths: list[int]          # each page's count of term characters
+    pages: dict[int, Page]      # by number
+    slots: int                  # the count of numbers
+    lengths: list[int | None]   # each number's page's count of term characters
     listing: str                # the index folder's files, names, sizes and times
 
     @classmethod
@@ -423,20 +454,20 @@ def _listing(folder: Path) -> str:
     return digest.hexdigest()
 
 
-def _write_all(folder: Path, pages: list[Page], cmap: dict[str, str]) -> dict[str, Any]:
-    """Write every shard and page file of the index of ``pages`` into ``folder``."""
+def _write_all(folder: Path, pages: list[Page], numbers: list[int], slots: int, cmap: dict[str, str]) -> dict[str, Any]:
+    """Write every shard and page file of the index of ``pages`` (numbered ``numbers``) into ``folder``."""
     table, chars = _fold_table(pages, cmap)
     texts = [page.text.translate(table) for page in pages]
     docs: dict[str, array] = defaultdict(lambda: array("i"))
     weights: dict[str, bytearray] = defaultdict(bytearray)
     where: dict[str, bytearray] = defaultdict(bytearray)
-    for number, (page, text) in enumerate(zip(pages, texts)):
+    for number, page, text in zip(numbers, pages, texts):
         for key, weight, positions in _postings(text, page.spans):
             docs[key].append(number)
             weights[key] += weight
             if positions is not None:
                 where[key] += positions
-    bitmap_size = (len(pages) + 7) // 8
+    bitmap_size = (slots + 7) // 8
     entries = {key: (*_encode(ids, weights[key], bitmap_size), len(ids), where.get(key)) for key, ids in docs.items()}
     total = sum(_size(key, entry) for key, entry in entries.items())
     shards = _shard_count(total)
@@ -449,9 +480,11 @@ def _write_all(folder: Path, pages: list[Page], cmap: dict[str, str]) -> dict[st
         (folder / sub).mkdir(parents=True)
     for number, bucket in enumerate(buckets):
         _write_shard(folder, number, shards, bucket)
-    for number, page in enumerate(pages):
+    lengths: list[int | None] = [None] * slots
+    for number, page, text in zip(numbers, pages, texts):
         _write_page(folder, number, page)
-    return {"shards": shards, "total": total, "keys": len(entries), "chars": chars, "lengths": [_length(t) for t in texts]}
+        lengths[number] = _length(text)
+    return {"shards": shards, "total": total, "keys": len(entries), "chars": chars, "lengths": lengths}
 
 
 def _length(folded: str) -> int:
@@ -527,34 +560,43 @@ def _read_shard(folder: Path, number: int) -> dict[str, tuple]:
     return entries
 
 
-def _update(folder: Path, state: _State, pages: list[Page], cmap: dict[str, str]) -> dict[str, int] | None:
+def _update(folder: Path, state: _State, pages: list[Page], numbers: list[int], slots: int,
+            cmap: dict[str, str]) -> dict[str, Any] | None:
     """Update the index ``state`` describes to ``pages``, in place: only the shards holding keys
-    of the pages that changed, and those pages' files, are written. None (and nothing written)
-    when it cannot be done exactly: pages added, removed or reordered (every essay's number
-    after them moves), a character of the pages folded otherwise (the folding table grows with
-    the characters of the handbook), another shard count, or the folder not as left."""
-    if len(state.pages) != len(pages) or [p.url for p in state.pages] != [p.url for p in pages]:
+    of the pages that changed, came or went, and those pages' files, are written. None (and
+    nothing written) when it cannot be done exactly: a page still there under another number (a
+    page added or removed before it in its chapter), another count of numbers, a character of the
+    pages folded otherwise (the folding table grows with the characters of the handbook), another
+    shard count, or the folder not as left."""
+    now = dict(zip(numbers, pages))
+    if slots != state.slots:
+        return None
+    was = {page.url: number for number, page in state.pages.items()}
+    if any(was.get(page.url, number) != number for number, page in now.items()):
         return None
     if state.cmap != cmap and any(fold(c, state.cmap) != fold(c, cmap) for c in state.chars):
         return None
     if not (folder / "k").is_dir() or _listing(folder) != state.listing:
         return None
-    changed = [n for n, (old, new) in enumerate(zip(state.pages, pages)) if old != new]
+    changed = sorted(n for n in state.pages.keys() | now.keys() if state.pages.get(n) != now.get(n))
     changes: dict[str, dict[int, tuple | None]] = defaultdict(dict)
     lengths, chars = list(state.lengths), set(state.chars)
     for n in changed:
-        before = {key: (weight, positions) for key, weight, positions in _postings_of(state.pages[n], cmap)}
-        table, page_chars = _fold_table([pages[n]], cmap)
-        folded = pages[n].text.translate(table)
-        lengths[n], chars = _length(folded), chars | set(page_chars)
-        after = {key: (weight, positions) for key, weight, positions in _postings(folded, pages[n].spans)}
+        before = {key: (weight, positions) for key, weight, positions in _postings_of(state.pages.get(n), cmap)}
+        after: dict[str, tuple] = {}
+        lengths[n] = None
+        if n in now:
+            table, page_chars = _fold_table([now[n]], cmap)
+            folded = now[n].text.translate(table)
+            lengths[n], chars = _length(folded), chars | set(page_chars)
+            after = {key: (weight, positions) for key, weight, positions in _postings(folded, now[n].spans)}
         for key in before.keys() | after.keys():
             if before.get(key) != after.get(key):
                 changes[key][n] = after.get(key)
     by_shard: dict[int, list[str]] = defaultdict(list)
     for key in changes:
         by_shard[shard_of(key, state.shards)].append(key)
-    bitmap_size = (len(pages) + 7) // 8
+    bitmap_size = (slots + 7) // 8
     total, keys, patched = state.total, state.keys, {}
     for number, shard_keys in by_shard.items():
         entries = _read_shard(folder, number)
@@ -571,12 +613,15 @@ def _update(folder: Path, state: _State, pages: list[Page], cmap: dict[str, str]
     for number, entries in patched.items():
         _write_shard(folder, number, state.shards, entries)
     for n in changed:
-        _write_page(folder, n, pages[n])
+        if n in now:
+            _write_page(folder, n, now[n])
+        else:
+            (folder / "p" / f"{n}.json").unlink(missing_ok=True)
     return {"shards": state.shards, "total": total, "keys": keys, "chars": "".join(sorted(chars)), "lengths": lengths}
 
 
-def _postings_of(page: Page, cmap: dict[str, str]):
-    return _postings(page.text.translate(_fold_table([page], cmap)[0]), page.spans)
+def _postings_of(page: Page | None, cmap: dict[str, str]):
+    return _postings(page.text.translate(_fold_table([page], cmap)[0]), page.spans) if page else ()
 
 
 def _patched(entry: tuple | None, changes: dict[int, tuple | None], bitmap_size: int) -> tuple | None:
@@ -708,15 +753,18 @@ def _varint(value: int) -> bytes:
     return _VARINTS[value] if value < 1 << 14 else _leb128(value)
 
 
-def length_ratios(lengths: list[int]) -> bytes:
-    """Each page's length (its term characters) against the average, one byte a page: ``q`` stands
-    for ``2 ** ((q - 128) / 16)``, so a page as long as the average is 128.
+def length_ratios(lengths: list[int | None]) -> bytes:
+    """Each page's length (its term characters) against the average, one byte a number: ``q``
+    stands for ``2 ** ((q - 128) / 16)``, so a page as long as the average is 128; 0 for a number
+    no page has.
 
-    >>> list(length_ratios([100, 100, 400]))
-    [112, 112, 144]
+    >>> list(length_ratios([100, 100, None, 400]))
+    [112, 112, 0, 144]
     """
-    average = sum(lengths) / len(lengths) if lengths else 1
-    return bytes(max(0, min(255, round(128 + 16 * math.log2(max(1, n) / max(1, average))))) for n in lengths)
+    known = [n for n in lengths if n is not None]
+    average = sum(known) / len(known) if known else 1
+    return bytes(0 if n is None else max(0, min(255, round(128 + 16 * math.log2(max(1, n) / max(1, average)))))
+                 for n in lengths)
 
 
 def _encode(ids: array, weights: bytearray, bitmap_size: int) -> tuple[int, bytes]:
