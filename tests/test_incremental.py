@@ -149,7 +149,16 @@ def test_an_incremental_build_is_the_cold_build(base, tmp_path, change):
             assert 1 <= pages < total / 2, f"{edition}: {what}"
         if change == "body edited":  # the essay, its group's and chapter's listings, the home page
             assert pages <= 4, f"{edition}: {what}"
-    same_outputs(project, cold_twin(project, tmp_path), pdfs=True)
+    twin = cold_twin(project, tmp_path)
+    same_outputs(project, twin, pdfs=True)
+    assert folders(project / "site") == folders(twin / "site")  # a removed page's folder goes too
+
+
+def folders(site: Path) -> set[str]:
+    """The folders of the published site, links followed."""
+    import os
+
+    return {os.path.relpath(top, site) for top, _, _ in os.walk(site, followlinks=True)}
 
 
 def test_a_change_every_page_shows_renders_every_page(base, tmp_path):
@@ -170,7 +179,7 @@ def test_a_damaged_record_or_page_is_rendered_again(base, tmp_path):
     project = copy_of(base, tmp_path / "project")
     (project / "build" / "site" / "zh-Hant.pages").write_bytes(b"\x80\x05garbled")
     with (project / "build" / "site" / "zh-Hans.pages").open("rb") as stream:
-        _, _, pages, _ = pickle.load(stream)
+        _, _, pages, *_ = pickle.load(stream)
     essay = next(uri for uri in pages if uri.startswith("essays/"))
     page = project / "build" / "site" / "zh-Hans" / essay[: -len(".md")] / "index.html"
     page.write_bytes(page.read_bytes()[:100])  # also the published page: they share the file

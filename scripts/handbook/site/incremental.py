@@ -52,7 +52,7 @@ from ..files import copy_atomic, files_below, write_atomic
 from . import context
 
 log = logging.getLogger("handbook.site")
-RECORD_VERSION = 2
+RECORD_VERSION = 3
 # Keys of handbook.yml no page's HTML is made from: the cleaner's (its output, the pages, is keyed
 # page by page), the named booklets (listed on the home page, which is always rendered) and the
 # search ranking (read by the index alone).
@@ -82,15 +82,16 @@ class Record:
     parts: dict[str, str] = field(default_factory=dict)
     pages: dict[str, Made] = field(default_factory=dict)
     sources: dict[bytes, tuple[str, dict]] = field(default_factory=dict)
+    files: set[str] = field(default_factory=set)  # every file the build made, by path in the site
 
     @classmethod
     def load(cls, path: Path) -> Record:
         """The record at ``path``; an empty one when it is missing or unreadable (a killed build)."""
         try:
             with path.open("rb") as stream:
-                version, parts, pages, sources = pickle.load(stream)
+                version, *fields = pickle.load(stream)
             if version == RECORD_VERSION:
-                return cls(parts, pages, sources)
+                return cls(*fields)
         except FileNotFoundError:
             return cls()
         except Exception as error:  # noqa: BLE001 - any damage: every page is rendered again
@@ -98,7 +99,7 @@ class Record:
         return cls()
 
     def save(self, path: Path) -> None:
-        write_atomic(path, pickle.dumps((RECORD_VERSION, self.parts, self.pages, self.sources),
+        write_atomic(path, pickle.dumps((RECORD_VERSION, self.parts, self.pages, self.sources, self.files),
                                         protocol=pickle.HIGHEST_PROTOCOL))
 
 
@@ -205,7 +206,8 @@ def build(config, record_path: Path, parts: dict[str, str], *, serve_url: str | 
         log_level = config.validation.links.anchors
         for file, _ in rendered:
             file.page.validate_anchor_links(files=files, log_level=log_level)
-        _remove_stale(site, written, keep)
+        _remove_stale(site, written, keep, None if reason else previous.files)
+        record.files = written
         config.plugins.on_post_build(config=config)
         if counts := warnings.get_counts():
             raise Abort(f"Aborted with {', '.join(f'{v} {k.lower()}s' for k, v in counts)} in strict mode!")
@@ -341,16 +343,21 @@ def _copy_static(file) -> None:
         copy_atomic(Path(file.abs_src_path), target)
 
 
-def _remove_stale(site: Path, written: set[str], keep: Iterable[str]) -> None:
-    """Remove the files of the working copy that this build did not make (a page removed), except
-    the search index (the hook writes it next) and the folders in ``keep``."""
+def _remove_stale(site: Path, written: set[str], keep: Iterable[str], before: set[str] | None) -> None:
+    """Remove the files of the working copy that this build did not make (a page removed): of
+    those the last build made (``before``), or, without a record of them, of every file there;
+    never the search index (the hook writes it next) or the folders in ``keep``."""
     from .search import FOLDER
 
     kept = tuple(f"{folder.strip('/')}/" for folder in (FOLDER, *keep))
-    for path in files_below(site):
-        rel = Path(path).relative_to(site).as_posix()
-        if rel not in written and not rel.startswith(kept):
-            os.unlink(path)
+    found = before if before is not None else {os.path.relpath(path, site) for path in files_below(site)}
+    for rel in found - written:
+        if not rel.startswith(kept):
+            (site / rel).unlink(missing_ok=True)
+            folder = (site / rel).parent
+            while folder != site and folder.is_dir() and not any(folder.iterdir()):  # a removed page's folder
+                folder.rmdir()
+                folder = folder.parent
 
 
 def nav_views(nav) -> dict[int, str]:
