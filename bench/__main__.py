@@ -149,11 +149,17 @@ def site_sizes(site: Path) -> dict:
             "search_bytes": index, "downloads_bytes": downloads}
 
 
+def scratch(folder: Path) -> Path:
+    """``folder`` made if missing, with an empty ``log.txt`` for the processes run there; the log."""
+    folder.mkdir(parents=True, exist_ok=True)
+    log = folder / "log.txt"
+    log.write_text("")
+    return log
+
+
 def bench_size(count: int, work: Path, browser: bool, repeat: int, trash: Trash) -> dict:
     base = work / str(count)
-    base.mkdir(parents=True, exist_ok=True)
-    log = base / "log.txt"
-    log.write_text("")
+    log = scratch(base)
     project = base / "project"
     print(f"[{count}] generating corpus", file=sys.stderr, flush=True)
     result = {"essays": count, "corpus": make_project(project, count, trash)}

@@ -25,7 +25,7 @@ import sys
 from pathlib import Path
 
 from . import corpus
-from .__main__ import BIN, REPO, Trash, run_timed, write_config
+from .__main__ import BIN, REPO, Trash, run_timed, scratch, write_config
 
 SEEDS_ASKED = 10
 WORD = "满意度"  # in the titles of about 3 % of the generated essays
@@ -65,9 +65,7 @@ def project(root: Path, count: int, trash: Trash, log: Path) -> dict:
 
 def measure(count: int, work: Path, trash: Trash, chapters: bool = True) -> dict:
     base = work / str(count)
-    base.mkdir(parents=True, exist_ok=True)
-    log = base / "log.txt"
-    log.write_text("")
+    log = scratch(base)
     root = base / "project"
     print(f"[{count}] corpus and clean", file=sys.stderr, flush=True)
     made = project(root, count, trash, log)

@@ -26,7 +26,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from .__main__ import BIN, REPO, Trash, make_project, run_timed, span
+from .__main__ import BIN, REPO, Trash, make_project, run_timed, scratch, span
 
 MARK = "基准测试加在这里的一句话。"
 
@@ -123,9 +123,7 @@ def _wait(done, timeout: float) -> None:
 
 def bench_size(count: int, work: Path, trash: Trash, serve: bool) -> dict:
     base = work / f"incremental-{count}"
-    base.mkdir(parents=True, exist_ok=True)
-    log = base / "log.txt"
-    log.write_text("")
+    log = scratch(base)
     project = base / "project"
     print(f"[{count}] generating corpus", file=sys.stderr, flush=True)
     make_project(project, count, trash)

@@ -21,6 +21,7 @@ import json
 import logging
 import os
 import shutil
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -160,13 +161,26 @@ def _kept_folders(config: dict[str, Any], edition: str) -> list[str]:
     return ["downloads"] + [path.relative_to(here).as_posix() for path in nested if path.is_relative_to(here)]
 
 
+# While serving: held by a rebuild of the default edition, and then by the other editions' build,
+# which runs behind it (the browser reloads as soon as the default edition is built).
+_serving = threading.Lock()
+
+
 def build_nested(config: dict[str, Any], site_root: Path) -> None:
-    """While serving: the other editions into their folders inside the served site."""
-    for edition in editions(config):
-        if edition != context.DEFAULT_EDITION:
-            rel = os.path.relpath(site_dir(config, edition), site_dir(config, context.DEFAULT_EDITION))
-            mkdocs_build(config, edition, _docs_dir(config, edition), site_root / rel,
-                         _folder(config) / f"serve-{edition}.pages")
+    """While serving: the other editions into their folders inside the served site, in a thread
+    of their own that starts once the default edition's build is over."""
+    def work() -> None:
+        with _serving:
+            for edition in editions(config):
+                if edition != context.DEFAULT_EDITION:
+                    rel = os.path.relpath(site_dir(config, edition), site_dir(config, context.DEFAULT_EDITION))
+                    try:
+                        mkdocs_build(config, edition, _docs_dir(config, edition), site_root / rel,
+                                     _folder(config) / f"serve-{edition}.pages")
+                    except Exception as error:  # noqa: BLE001 - the preview goes on; the next save tries again
+                        log.warning("handbook: the %s edition was not built: %s", edition, error)
+
+    threading.Thread(target=work, name="handbook-editions", daemon=True).start()
 
 
 def _essays_uri(config: dict[str, Any]) -> str:
@@ -300,8 +314,9 @@ def serve(config: dict[str, Any], *, dev_addr: str = "127.0.0.1:8000") -> None:
     record = _folder(config) / f"serve-{context.DEFAULT_EDITION}.pages"
 
     def rebuild(cfg, *, serve_url=None, dirty=False):  # MkDocs' build, made incremental
-        incremental.build(cfg, record, global_parts(config, context.DEFAULT_EDITION), serve_url=serve_url,
-                          keep=_kept_folders(config, context.DEFAULT_EDITION))
+        with _serving:
+            incremental.build(cfg, record, global_parts(config, context.DEFAULT_EDITION), serve_url=serve_url,
+                              keep=_kept_folders(config, context.DEFAULT_EDITION))
 
     mkdocs_serve_module.build = rebuild
     mkdocs_serve_module.serve(config_file=str(mkfile), docs_dir=str(root / "docs"), dev_addr=dev_addr,

@@ -36,6 +36,7 @@ import json
 import logging
 import os
 import pickle
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -144,6 +145,9 @@ def build(config, record_path: Path, parts: dict[str, str], *, serve_url: str | 
         logging.getLogger("mkdocs").addHandler(warnings)
     inclusion = InclusionLevel.is_in_serve if serve_url else InclusionLevel.is_included
     previous = Record.load(record_path)
+    new_files = record_path.with_name(record_path.name + ".new-files")
+    if new_files.is_file():  # files a build cut short may have left
+        previous.files |= set(new_files.read_text(encoding="utf-8").split("\n")) - {""}
     reason = changed_part(previous.parts, parts)
     if reason:
         reason = reason if reason == "no earlier build" else f"{reason} changed"
@@ -188,6 +192,8 @@ def build(config, record_path: Path, parts: dict[str, str], *, serve_url: str | 
 
         env = config.plugins.on_env(env, config=config, files=files)
         written = {file.dest_uri for file in files if inclusion(file.inclusion)}
+        # Should this build die, the next one is to remove what it wrote and no longer makes.
+        write_atomic(new_files, "\n".join(sorted(written - previous.files)))
         for file in files:
             if not file.is_documentation_page() and inclusion(file.inclusion):
                 _copy_static(file)
@@ -220,6 +226,7 @@ def build(config, record_path: Path, parts: dict[str, str], *, serve_url: str | 
     finally:
         logging.getLogger("mkdocs").removeHandler(warnings)
     record.save(record_path)
+    new_files.unlink(missing_ok=True)
     last.clear()
     last.update(rendered=len(rendered), reused=kept, reason=reason)
     log.info("handbook: %s: %s", site.name, summary())
@@ -249,11 +256,24 @@ def _unchanged(path: Path, made: Made) -> bool:
     return (stat.st_size, stat.st_mtime_ns) == (made.size, made.mtime_ns)
 
 
+@contextmanager
+def _on(page: Page, config, doing: str):
+    """What MkDocs does around each step on a page: the configuration's current page set, and an
+    error logged the way MkDocs logs it (``Error reading page 'essays/x.md': …``)."""
+    config._current_page = page
+    try:
+        yield
+    except Exception as error:
+        log.error(f"Error {doing} page '{page.file.src_uri}':" + ("" if isinstance(error, BuildError) else f" {error}"))
+        raise
+    finally:
+        config._current_page = None
+
+
 def _read(page: Page, config, files, known: dict[bytes, tuple[str, dict]], read: dict[bytes, tuple[str, dict]]) -> None:
     """MkDocs' ``_populate_page`` up to its Markdown: the source (its front matter parsed only
     when not ``known`` by its digest; ``read`` gets it) and ``on_page_markdown``."""
-    config._current_page = page
-    try:
+    with _on(page, config, "reading"):
         page = config.plugins.on_pre_page(page, config=config, files=files)
         source = config.plugins.on_page_read_source(page=page, config=config)
         if source is None:
@@ -263,45 +283,30 @@ def _read(page: Page, config, files, known: dict[bytes, tuple[str, dict]], read:
         read[key] = parsed
         page.markdown, page.meta = parsed[0], dict(parsed[1])  # the hook writes into the metadata
         page.markdown = config.plugins.on_page_markdown(page.markdown, page=page, config=config, files=files)
-    except Exception as error:
-        log.error(f"Error reading page '{page.file.src_uri}':" + ("" if isinstance(error, BuildError) else f" {error}"))
-        raise
-    finally:
-        config._current_page = None
 
 
 def _render(page: Page, config, files) -> None:
     """The rest of MkDocs' ``_populate_page``: the HTML and ``on_page_content``."""
-    config._current_page = page
-    try:
+    with _on(page, config, "reading"):
         page.render(config, files)
         page.content = config.plugins.on_page_content(page.content, page=page, config=config, files=files)
-    except Exception as error:
-        log.error(f"Error reading page '{page.file.src_uri}':" + ("" if isinstance(error, BuildError) else f" {error}"))
-        raise
-    finally:
-        config._current_page = None
 
 
 def _write_page(page: Page, config, doc_files, nav, env) -> None:
     """MkDocs' ``_build_page``, the file replaced rather than written into."""
-    config._current_page = page
-    try:
+    with _on(page, config, "building"):
         page.active = True
-        page_context = get_context(nav, doc_files, config, page)
-        template = env.get_template(page.meta.get("template", "main.html"))
-        page_context = config.plugins.on_page_context(page_context, page=page, config=config, nav=nav)
-        output = config.plugins.on_post_page(template.render(page_context), page=page, config=config)
+        try:
+            page_context = get_context(nav, doc_files, config, page)
+            template = env.get_template(page.meta.get("template", "main.html"))
+            page_context = config.plugins.on_page_context(page_context, page=page, config=config, nav=nav)
+            output = config.plugins.on_post_page(template.render(page_context), page=page, config=config)
+        finally:
+            page.active = False
         if output.strip():
             write_atomic(Path(page.file.abs_dest_path), output.encode("utf-8", errors="xmlcharrefreplace"))
         else:
             log.info(f"Page skipped: '{page.file.src_uri}'. Generated empty output.")
-    except Exception as error:
-        log.error(f"Error building page '{page.file.src_uri}':" + ("" if isinstance(error, BuildError) else f" {error}"))
-        raise
-    finally:
-        page.active = False
-        config._current_page = None
 
 
 def _write_theme_template(name: str, env, files, config, nav) -> set[str]:
