@@ -34,7 +34,10 @@ MARK = "基准测试加在这里的一句话。"
 def build(project: Path, log: Path) -> dict:
     out = project.parent / "steps.json"
     run = run_timed([sys.executable, "-m", "bench.steps", str(project), str(out)], REPO, log)
-    steps = json.loads(out.read_text())["steps"]
+    done = json.loads(out.read_text())
+    if done["status"] not in (0, 1):
+        raise RuntimeError(f"the build failed (status {done['status']}); see {log}")
+    steps = done["steps"]
     sites = [s for s in steps if s["name"].startswith("site ")]
     return {"wall": run["wall"], "sites": span(sites), "booklet": max((s["wall"] for s in steps if s["name"] == "booklet"), default=0.0),
             "rendered": {s["name"][len("site "):]: s.get("pages", "") for s in sites}}

@@ -18,7 +18,7 @@ import yaml
 from projects import ROOT, build, new_project, same_outputs
 
 SUMMARY = re.compile(r"site (zh-Hans|zh-Hant) [\d.]+ s \(([^;)]*)")
-FANOUT = 4
+FANOUT = 3
 
 
 def configure(project: Path, **essays) -> None:

@@ -15,8 +15,8 @@ file is not as the record says. A page's key is a digest of everything its HTML 
 * the page's own Markdown and metadata after the hook (the essay's facts, a listing's entries);
 * the navigation as the page shows it (``nav_views``): with Material's ``navigation.sections`` and
   ``navigation.prune``, the top level, each chapter's children, and the children of every section
-  on the page's own path (one level more under its chapter); an entry shows its title, URL, first
-  page and whether it has none, one or more children;
+  on the page's own path; an entry shows its title, URL, first page and whether it has none, one
+  or more children;
 * its previous and next pages' titles and URLs (the footer).
 
 So an essay edited renders its page again (and a listing that shows its summary); one added or
@@ -398,11 +398,7 @@ def nav_views(nav) -> dict[int, str]:
 
 def page_key(page: Page, views: dict[int, str], parts: dict[str, str]) -> str:
     """A digest of everything ``page``'s HTML is made from (see the module's docstring)."""
-    path = [views[0]]
-    for ancestor in reversed(page.ancestors):
-        path.append(views.get(id(ancestor), ""))
-        if ancestor.parent is None:  # its chapter: the sections under it are shown open
-            path += [views.get(id(child), "") for child in ancestor.children if isinstance(child, Section)]
+    path = [views[0]] + [views.get(id(ancestor), "") for ancestor in reversed(page.ancestors)]
     neighbours = [(str(p.title), p.url) if p is not None else None for p in (page.previous_page, page.next_page)]
     meta = json.dumps(page.meta, sort_keys=True, default=str, ensure_ascii=False)
     h = hashlib.sha256()
