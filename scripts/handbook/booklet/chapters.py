@@ -14,10 +14,11 @@ page labels read the same, and its bookmarks lead to the chapter and each essay.
 volumes split (more than ``booklet.volume_max_essays`` essays) gives a PDF per part, numbered as
 the volumes are (``chapter-<n>-<edition>-1.pdf`` …). The volumes' fonts come with their pages.
 
-Each chapter PDF is cached on the digest of what it is made of: its front matter's data, its
-chapter's data in the volume (the essays' text), where its pages stand in the volume, the
-template and this code. A changed essay retypesets its volume; of the chapter PDFs cut from that
-volume, only those whose pages changed are made again.
+Each chapter PDF is cached on the digest of what it is made of: its front matter's data, the
+volume's PDF and where its pages stand in it, the template and this code. A changed essay
+retypesets its volume and makes again the chapter PDFs cut from that volume (a few pages typeset
+each): the volume's fonts, subset anew, come with its pages, so a chapter PDF is the same, byte for
+byte, as a cold build's.
 """
 
 from __future__ import annotations
@@ -35,11 +36,6 @@ import pikepdf
 from . import IMPOSE_SOURCE, TEMPLATE, BookletError, Result, _Volume, imposed_title
 from .data import Edition, build_date, chinese_number, editions, volume_names
 
-# A volume's data fields that only its cover and metadata show, never a page of its essays: they
-# stay out of a chapter PDF's digest, so a new volume count or cover date does not make it again.
-COVER_FIELDS = ("chapters", "volume", "volumes", "date", "subtitle", "edition", "edition_label")
-
-
 def chapter_stem(number: int) -> str:
     """The file name stem of the ``number``-th chapter's PDF (1-based, catalogue order)."""
     return f"chapter-{number}"
@@ -52,6 +48,7 @@ class Part:
     data: dict[str, Any]      # the volume's data (data.py's ``export``)
     chapter: dict[str, Any]   # the chapter's entry in ``data["chapters"]``
     starts: list[int]         # each essay's first page, as an index into the volume's pages
+    digest: str               # the volume's PDF's
     end: int = 0              # the index after the part's last page (a blank page before the next chapter included)
 
 
@@ -70,13 +67,14 @@ def plan(config: dict[str, Any], options: dict[str, Any], out_root: Path, handbo
 def parts_of(volume: Result) -> list[Part]:
     """The chapters' parts in a volume, in order, with their pages."""
     data = json.loads(volume.data.read_text(encoding="utf-8"))
-    starts = essay_starts(volume.pdf)
+    pdf = volume.pdf.read_bytes()
+    starts, digest = essay_starts(pdf), hashlib.sha256(pdf).hexdigest()
     if len(starts) != sum(len(chapter["essays"]) for chapter in data["chapters"]):
         raise BookletError(f"{volume.pdf.name} has {len(starts)} essays' bookmarks and its data "
                            f"{sum(len(c['essays']) for c in data['chapters'])} essays: run `handbook booklet --force`")
     parts, seen = [], 0
     for chapter in data["chapters"]:
-        parts.append(Part(volume, data, chapter, starts[seen:seen + len(chapter["essays"])]))
+        parts.append(Part(volume, data, chapter, starts[seen:seen + len(chapter["essays"])], digest))
         seen += len(chapter["essays"])
     for part, following in zip(parts, parts[1:]):
         part.end = following.starts[0]
@@ -84,11 +82,11 @@ def parts_of(volume: Result) -> list[Part]:
     return parts
 
 
-def essay_starts(pdf_path: Path) -> list[int]:
+def essay_starts(pdf_bytes: bytes) -> list[int]:
     """Each essay's first page in a volume, as page indices: the destinations of the PDF's
     bookmarks of essays, which stand under those of chapters (the template's headings of levels
     1 and 2; the contents' bookmark has none under it)."""
-    with pikepdf.open(pdf_path) as pdf:
+    with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
         index = {page.objgen: number for number, page in enumerate(pdf.pages)}
         return [index[item.Dest[0].objgen] for top in _siblings(pdf.Root.get("/Outlines")) for item in _siblings(top)]
 
@@ -134,9 +132,8 @@ def plan_chapter(number: int, pieces: list[Part], edition: Edition, options: dic
         volume.date = date
         volume.cut = {"source": str(part.volume.pdf), "first": part.starts[0], "end": part.end, "starts": part.starts,
                       "chapter": part.chapter["name"], "titles": [essay["title"] for essay in part.chapter["essays"]]}
-        pages = {key: value for key, value in part.data.items() if key not in COVER_FIELDS} | {"chapter": part.chapter}
         digest = hashlib.sha256()
-        for piece in (volume.payload.encode(), json.dumps(pages, ensure_ascii=False, sort_keys=True).encode(),
+        for piece in (volume.payload.encode(), part.digest.encode(),
                       repr((part.starts[0], part.end, options["paper"], options["impose"], getattr(typst, "__version__", ""))).encode(),
                       TEMPLATE.read_bytes(), IMPOSE_SOURCE.read_bytes(), Path(__file__).read_bytes()):
             digest.update(hashlib.sha256(piece).digest())
