@@ -23,6 +23,7 @@ byte, as a cold build's.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import json
@@ -143,7 +144,7 @@ def plan_chapter(number: int, pieces: list[Part], edition: Edition, options: dic
     return found
 
 
-def front_matter(part: Part, volume: tuple[int, int] | None, date: Any) -> dict[str, Any]:
+def front_matter(part: Part, volume: tuple[int, int] | None, date: dt.date | None) -> dict[str, Any]:
     """The data of a chapter PDF's cover and contents (the template's ``front``): the chapter's
     name as the title, the handbook's as the subtitle, the part's number when the chapter has
     several, and each essay's page number in the volume."""
