@@ -8,7 +8,8 @@ the essays holding a rare word, a window of dates), after ``handbook clean``:
    target: at most 10 s at 10,000 essays), then the same again (cached);
 2. the named booklets as ``make`` builds them (``books.build_books(config, "named")``): cold, again
    with nothing changed, and after one essay of one booklet changed (only that booklet typeset);
-3. the PDF of each chapter (``books.build_books(config, "chapters")``), cold.
+3. the PDF of each chapter (``books.build_books(config, "chapters")``), cold: the handbook's
+   volumes typeset and each chapter cut from them.
 
 Each is a process of its own, timed with its children (Typst runs in forked processes). The
 results go to ``bench/booklets.md``.
@@ -106,7 +107,7 @@ def table(results: list[dict]) -> str:
         ("… essays / volumes / pages (all editions)", lambda r: f"{r['named']['essays']:,} / {r['named']['volumes']} / {r['named']['pages']:,}"),
         ("… again, nothing changed: wall s (volumes typeset)", lambda r: f"{r['named_again']['wall']:.1f} ({r['named_again']['typeset']})"),
         ("… one essay changed: wall s (volumes typeset)", lambda r: f"{r['named_changed']['wall']:.1f} ({r['named_changed']['typeset']})"),
-        ("PDF per chapter, both editions, cold: wall s [CPU s]", lambda r: f"{r['chapters']['wall']:.1f} [{r['chapters']['cpu']:.0f}]"),
+        ("PDF per chapter with the handbook it is cut from, both editions, cold: wall s [CPU s]", lambda r: f"{r['chapters']['wall']:.1f} [{r['chapters']['cpu']:.0f}]"),
         ("… volumes / pages (all editions)", lambda r: f"{r['chapters']['volumes']} / {r['chapters']['pages']:,}"),
         ("peak memory of these steps, MB", lambda r: f"{max(r[k]['rss_mb'] for k in ('once', 'named', 'named_changed', 'chapters') if k in r):.0f}"),
         ("load average before (1 min) → after (5 min); 2 = both cores busy", lambda r: " → ".join(f"{v:.1f}" for v in r.get("load", []))),
@@ -126,7 +127,7 @@ def _cell(cell, result: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.booklets", description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000,10000", help="corpus sizes, comma-separated (default: 1000,10000)")
-    parser.add_argument("--no-chapters", action="store_true", help="leave out the chapter PDFs (as long as the whole handbook)")
+    parser.add_argument("--no-chapters", action="store_true", help="leave out the chapter PDFs (and the whole handbook they are cut from)")
     parser.add_argument("--work", type=Path, default=REPO / "bench" / "corpus" / "booklets")
     parser.add_argument("--results", type=Path, default=REPO / "bench" / "booklets.md")
     args = parser.parse_args(argv)

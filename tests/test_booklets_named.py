@@ -209,7 +209,7 @@ def test_fonts_are_embedded_noto_cjk(project, edition):
     from pypdf import PdfReader
 
     suffix = "sc" if edition == "zh-Hans" else "tc"
-    for file in ("by-chapter", "mixed"):
+    for file in ("by-chapter", "mixed", "chapter-1"):  # a chapter's pages bring the handbook's fonts
         seen = set()
         for page in PdfReader(pdf_path(project, file, edition)).pages:
             for font in (page["/Resources"].get("/Font") or {}).values():
@@ -312,6 +312,31 @@ def test_each_chapter_page_links_its_own_pdf(project, served, page, edition):
         assert squeeze(name if edition == "zh-Hans" else convert(name, "s2tw")) in squeeze(book.texts[0])  # the cover's title
 
 
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_a_chapter_pdf_is_its_chapters_pages_of_the_handbook_and_its_contents_give_their_folios(project, edition):
+    from pypdf import PdfReader
+
+    folder = project.root / "build" / "booklet" / edition
+    with pdfplumber.open(folder / f"handbook-{edition}.pdf") as pdf:
+        handbook = [page.extract_text() or "" for page in pdf.pages]
+    for number in range(1, len(dict.fromkeys(e.chapter for e in project.essays)) + 1):
+        path = folder / f"chapter-{number}-{edition}.pdf"
+        book, reader = read_book(path), PdfReader(path)
+        labels = reader.page_labels
+        first = labels.index(str(contents(book)[0][1]))
+        assert first % 2 == 0 and first >= 2, labels  # after the front matter, on a right-hand page
+        assert labels[:first] == ["i", "ii", "iii", "iv", "v", "vi"][:first]
+        for index in range(first, book.pages):  # the handbook's pages as they are, labelled as printed (blank pages: no folio)
+            assert book.folios[index] == (labels[index] if squeeze(book.texts[index]) else "")
+            assert squeeze(book.texts[index]) == squeeze(handbook[int(labels[index]) - 1]), f"{path.name}: page {labels[index]}"
+        for name, page in contents(book):  # each entry on the page its contents give, an essay on a right-hand page
+            index = labels.index(str(page))
+            assert squeeze(name) in squeeze(book.bodies[index]) and index % 2 == 0, f"{path.name}: {name} not on page {page}"
+        [chapter, essays] = reader.outline[-2:]
+        assert [reader.get_destination_page_number(mark) for mark in [chapter, *essays]] == \
+            [labels.index(str(page)) for _, page in contents(book)]
+
+
 # ---- the cache
 
 
@@ -326,7 +351,9 @@ def test_an_unchanged_build_typesets_nothing_and_a_changed_essay_only_its_bookle
     # An essay that one named booklet holds and another does not, edited at its seed.
     target = next(e for e in project.essays if any(e in held for held in project.expected.values())
                   and not all(e in held for held in project.expected.values()))
-    holding = ["handbook", f"chapter-{list(dict.fromkeys(e.chapter for e in project.essays)).index(target.chapter) + 1}"]
+    # The handbook is one volume here, and every chapter's PDF is cut from it: all are cut again.
+    assert pdf_path(project, "handbook", "zh-Hans").is_file()
+    holding = ["handbook"] + [f"chapter-{n}" for n in range(1, len(dict.fromkeys(e.chapter for e in project.essays)) + 1)]
     holding += [file for file, held in project.expected.items() if target in held]
     seed = project.root / "seeds" / target.seed
     original = seed.read_bytes()

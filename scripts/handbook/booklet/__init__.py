@@ -89,6 +89,7 @@ class _Volume:
     essays: int = 0
     date: dt.date | None = None  # the cover's date and the PDF's creation date
     previous: list[str] = field(default_factory=list)
+    cut: dict[str, Any] | None = None  # a chapter PDF: the volume's pages put after the typeset front (chapters.assemble)
 
 
 def build(config: dict[str, Any], edition: str | None = None, *, paper: str | None = None,
@@ -184,7 +185,7 @@ def plan_book(book: Book, chapters: list[Any], config: dict[str, Any], edition: 
                       volume=None if single else (number, len(plan)),
                       continued=[first > 0 for _, first, _ in parts], layout=book.layout)
         volume.payload = json.dumps(data, ensure_ascii=False, sort_keys=True)  # no indent: the C encoder, ten times faster
-        volume.title = f"{data['title']}（{data['edition_label']}，{(data['volume'] + '，') if data['volume'] else ''}{data['labels']['imposed']}）"
+        volume.title = imposed_title(data)
         volume.essays = sum(len(part.essays) for part in selection)
         volume.date = date
         digest = hashlib.sha256()
@@ -195,6 +196,11 @@ def plan_book(book: Book, chapters: list[Any], config: dict[str, Any], edition: 
         volume.previous = volume.stamp.read_text().split() if volume.stamp.is_file() else []
         found.append(volume)
     return found
+
+
+def imposed_title(data: dict[str, Any]) -> str:
+    """The title of a book's imposed print file: 书名（简体版，第一册，骑马订拼版）."""
+    return f"{data['title']}（{data['edition_label']}，{(data['volume'] + '，') if data['volume'] else ''}{data['labels']['imposed']}）"
 
 
 def current(config: dict[str, Any]) -> list[Result] | None:
@@ -268,7 +274,7 @@ def _typeset_all(todo: list[_Volume], options: dict[str, Any], jobs: int) -> dic
         volume.data_file.write_text(volume.payload + "\n", encoding="utf-8")
         tasks.append(dict(payload=volume.payload, pdf=str(volume.pdf), imposed=str(volume.imposed) if volume.imposed else None,
                           title=volume.title, date=volume.date or NO_DATE, paper=options["paper"],
-                          threads=max(1, (os.cpu_count() or 1) // jobs)))
+                          threads=max(1, (os.cpu_count() or 1) // jobs), cut=volume.cut))
     outcomes = each_forked(_typeset, tasks, jobs)  # Typst never runs in this process: see handbook.forked
     for volume, outcome in zip(todo, outcomes):
         if isinstance(outcome, ProcessDied):
@@ -285,7 +291,8 @@ def _typeset_all(todo: list[_Volume], options: dict[str, Any], jobs: int) -> dic
 
 
 def _typeset(task: dict[str, Any]) -> dict[str, Any]:
-    """Typeset one volume and impose it, in a process forked for it (see ``_typeset_all``)."""
+    """Typeset one volume (or a chapter's front matter, followed by the volume's pages it names)
+    and impose it, in a process forked for it (see ``_typeset_all``)."""
     # Typst lays out on a thread per core; with ``jobs`` runs side by side, more threads than the
     # cores each is given only add CPU time. Read when its first compile starts its threads.
     os.environ.setdefault("RAYON_NUM_THREADS", str(task["threads"]))
@@ -306,8 +313,13 @@ def _typeset(task: dict[str, Any]) -> dict[str, Any]:
         raise BookletError(
             f"{fonts[0]}: the booklet needs Noto Serif CJK and Noto Sans CJK "
             "(Debian: fonts-noto-cjk; `scripts/system-deps.sh build` installs it)")
-    write_atomic(Path(task["pdf"]), pdf_bytes)
     pdf = pikepdf.open(io.BytesIO(pdf_bytes))
+    if task["cut"]:
+        from .chapters import assemble
+
+        pdf_bytes = assemble(pdf, task["cut"])
+        pdf = pikepdf.open(io.BytesIO(pdf_bytes))
+    write_atomic(Path(task["pdf"]), pdf_bytes)
     fallbacks = sorted(name for name in fonts_used(pdf) if not name.startswith(("NotoSerifCJK", "NotoSansCJK")))
     if task["imposed"]:
         impose(pdf, Path(task["imposed"]), title=task["title"], date=day, sheet_size=SHEETS.get(task["paper"]))

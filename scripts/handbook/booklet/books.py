@@ -2,7 +2,8 @@
 handbook.yml (``booklets:``) or asked for once (``handbook booklet --essays … --title …``).
 
 Each is the same kind of book as the handbook (cover, contents, running heads, volumes when it
-is large, the imposed print file), typeset from the essays it selects, in catalogue order:
+is large, the imposed print file). A booklet is typeset from the essays it selects, in catalogue
+order; a chapter's PDF is cut from the handbook's volumes (``chapters.py``):
 
     build/booklet/<edition>/chapter-<n>-<edition>.pdf     one per chapter, linked from its page
     build/booklet/<edition>/<file>-<edition>.pdf          a named booklet, listed on the home page
@@ -28,15 +29,11 @@ from types import SimpleNamespace
 from typing import Any, Callable
 
 from ..files import remove_leftovers, write_atomic
-from . import MAIN_BOOK, Book, BookletError, Result, _fresh, _jobs, _typeset_all, copy_into_site, plan_book, publish
+from . import MAIN_BOOK, Book, BookletError, Result, _fresh, _jobs, _typeset_all, _Volume, copy_into_site, plan_book, publish
+from .chapters import chapter_stem
 from .data import booklet_options, build_date, editions, plan_volumes, volume_names
 
 KINDS = ("chapters", "named")
-
-
-def chapter_stem(number: int) -> str:
-    """The file name stem of the ``number``-th chapter's PDF (1-based, catalogue order)."""
-    return f"chapter-{number}"
 
 
 def chapter_files(edition: str, number: int, essays: int, limit: int | None) -> list[tuple[str, str]]:
@@ -134,11 +131,8 @@ def _dated(entry: Any, since: dt.date | None, until: dt.date | None) -> bool:
     return (not since or day >= since) and (not until or day <= until)
 
 
-def books_of(kind: str, config: dict[str, Any], chapters: list[Any]) -> list[tuple[Book, list[Any]]]:
-    """The books of ``kind`` ("chapters" or "named") and the chapters each holds."""
-    if kind == "chapters":
-        return [(Book(chapter_stem(n), title=str(chapter.name), subtitle=str(config.get("title", ""))), [chapter])
-                for n, chapter in enumerate(chapters, start=1)]
+def named_books(config: dict[str, Any], chapters: list[Any]) -> list[tuple[Book, list[Any]]]:
+    """The named booklets of handbook.yml and the chapters each holds."""
     return [(Book(spec["file"], spec["title"], spec.get("subtitle") or "", spec.get("layout") or "book"),
              select(chapters, spec, spec["file"])) for spec in config.get("booklets") or []]
 
@@ -151,7 +145,7 @@ def check_named(config: dict[str, Any]) -> list[Any] | None:
     from ..catalogue import load_catalogue
 
     catalogue = load_catalogue(config)
-    books_of("named", config, catalogue)
+    named_books(config, catalogue)
     return catalogue
 
 
@@ -179,7 +173,8 @@ def _key(config: dict[str, Any], kind: str, options: dict[str, Any]) -> str:
 
 def build_books(config: dict[str, Any], kind: str, *, force: bool = False, quiet: bool = False,
                 catalogue: list[Any] | None = None) -> list[Result]:
-    """Typeset the books of ``kind`` that changed, in every edition; every book's results.
+    """Make the books of ``kind`` that changed, in every edition; every book's results. The
+    chapters are cut from the handbook's volumes, built here when they are not up to date.
     ``catalogue``: the essays' catalogue when already read (else read here, if anything changed)."""
     fresh = None if force else current(config, kind)
     if fresh is not None:
@@ -188,11 +183,17 @@ def build_books(config: dict[str, Any], kind: str, *, force: bool = False, quiet
     out_root = Path(config.get("root", ".")) / options["output"]
     key = _key(config, kind, options)
     results: list[Result] = []
-    if key:
+    if key and kind == "chapters":
+        from . import build
+        from .chapters import plan
+
+        handbook = build(config, copy_to_site=False, quiet=True)
+        results = make(plan(config, options, out_root, handbook), options, force=force, quiet=quiet)
+    elif key:
         from ..catalogue import load_catalogue
 
         chapters = catalogue if catalogue is not None else load_catalogue(config)
-        results = typeset(config, books_of(kind, config, chapters), list(editions(config)), options, out_root, force=force, quiet=quiet)
+        results = typeset(config, named_books(config, chapters), list(editions(config)), options, out_root, force=force, quiet=quiet)
     record_file = out_root / f".{kind}.json"
     _remove_gone(_read_record(record_file), results, out_root)
     out_root.mkdir(parents=True, exist_ok=True)
@@ -207,16 +208,21 @@ def typeset(config: dict[str, Any], books: list[tuple[Book, list[Any]]], codes: 
     rest changes only the books that hold it."""
     known = editions(config)
     dates = [build_date(getattr(e, "essay", e) for chapter in chapters for e in chapter.essays) for _, chapters in books]
-    volumes = [(book, volume) for code in codes for (book, chapters), date in zip(books, dates)
+    volumes = [(book.stem, volume) for code in codes for (book, chapters), date in zip(books, dates)
                for volume in plan_book(book, chapters, config, known[code], options, out_root / code,
                                        out_root / code / ".books" / book.stem, date)]
+    return make(volumes, options, force=force, quiet=quiet)
+
+
+def make(volumes: list[tuple[str, _Volume]], options: dict[str, Any], *, force: bool = False, quiet: bool = False) -> list[Result]:
+    """Typeset the planned ``volumes`` (each with its book's stem) whose inputs changed; all their results."""
     todo = [volume for _, volume in volumes if force or not _fresh(volume)]
     done = _typeset_all(todo, options, _jobs(options, len(todo)))
     results = []
-    for book, volume in volumes:
+    for stem, volume in volumes:
         pages, seconds = done.get(volume) or (int(volume.previous[1]), 0.0)
         results.append(Result(volume.edition.code, volume.pdf, volume.imposed, pages, volume in done, seconds, [],
-                              volume.number, volume.count, volume.data_file, book.stem, volume.essays))
+                              volume.number, volume.count, volume.data_file, stem, volume.essays))
     if not quiet and todo:
         shown = sorted({r.pdf.name for r in results if r.built})
         print(f"booklet: {len(shown)} PDF{'s' if len(shown) > 1 else ''} typeset ({', '.join(shown[:4])}{' …' if len(shown) > 4 else ''})",

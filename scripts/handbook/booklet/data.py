@@ -202,7 +202,8 @@ def export(chapters: Iterable[Any], config: dict[str, Any], edition: Edition,
     and ``.essays``, each entry holding an ``.essay`` (an ``Essay``) or being one. ``date`` is the
     cover's date; "auto": ``build_date`` of the essays; None: no date. ``volume`` (number, count)
     names one volume of several on the cover and in the metadata; ``continued[i]`` marks chapter
-    ``i`` as the continuation of a chapter begun in the previous volume. ``layout`` "handout"
+    ``i`` as the continuation of a chapter begun in the previous volume (its ``name`` says so, its
+    ``title`` is the chapter's own: the chapter PDFs are cut from the volumes by these). ``layout`` "handout"
     sets essays one after another, without the blank pages that start each on a right-hand page.
     """
     chapters = list(chapters)
@@ -232,7 +233,8 @@ def export(chapters: Iterable[Any], config: dict[str, Any], edition: Edition,
             })
         if items:
             more = labels["continued"] if number < len(continued) and continued[number] else ""
-            data_chapters.append({"name": to(str(chapter.name)) + more, "essays": items})
+            data_chapters.append({"name": to(str(chapter.name)) + more, "title": to(str(chapter.name)), "continued": bool(more),
+                                  "essays": items})
     return {
         "title": title,
         "subtitle": subtitle,

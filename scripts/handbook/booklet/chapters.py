@@ -1,0 +1,185 @@
+"""A PDF per chapter (issue 15), cut from the handbook's typeset volumes instead of typeset again.
+
+A chapter's pages in its edition's volume are already the chapter as a book prints it: every
+essay starts on a right-hand page, and nothing on a page depends on the chapters before it but
+its number. So a chapter PDF is a small typeset front matter (a cover naming the chapter and the
+handbook, and the chapter's contents, with folios in roman numerals) followed by the volume's
+pages of the chapter as they are:
+
+    chapter-<n>-<edition>.pdf = cover, contents (i, ii, …) + handbook-<edition>[-<v>].pdf pages p…q
+
+The contents list the page numbers printed on those pages, which are the volume's (a reader of
+the chapter finds the same essay on the same page number as a reader of the handbook); the PDF's
+page labels read the same, and its bookmarks lead to the chapter and each essay. A chapter the
+volumes split (more than ``booklet.volume_max_essays`` essays) gives a PDF per part, numbered as
+the volumes are (``chapter-<n>-<edition>-1.pdf`` …). The volumes' fonts come with their pages.
+
+Each chapter PDF is cached on the digest of what it is made of: its front matter's data, the
+volume's PDF and where its pages stand in it, the template and this code. A changed essay
+retypesets its volume and makes again the chapter PDFs cut from that volume (a few pages typeset
+each): the volume's fonts, subset anew, come with its pages, so a chapter PDF is the same, byte for
+byte, as a cold build's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pikepdf
+
+from . import IMPOSE_SOURCE, TEMPLATE, BookletError, Result, _Volume, imposed_title
+from .data import Edition, build_date, chinese_number, editions, volume_names
+
+def chapter_stem(number: int) -> str:
+    """The file name stem of the ``number``-th chapter's PDF (1-based, catalogue order)."""
+    return f"chapter-{number}"
+
+
+@dataclass
+class Part:
+    """One chapter's essays in one volume, and where their pages stand in it."""
+    volume: Result
+    data: dict[str, Any]      # the volume's data (data.py's ``export``)
+    chapter: dict[str, Any]   # the chapter's entry in ``data["chapters"]``
+    starts: list[int]         # each essay's first page, as an index into the volume's pages
+    digest: str               # the volume's PDF's
+    end: int = 0              # the index after the part's last page (a blank page before the next chapter included)
+
+
+def plan(config: dict[str, Any], options: dict[str, Any], out_root: Path, handbook: list[Result]) -> list[tuple[str, _Volume]]:
+    """Every chapter PDF of every edition, as (stem, volume to make), from the handbook's volumes
+    ``handbook`` as built (their PDFs and data files)."""
+    planned = []
+    for code, edition in editions(config).items():
+        volumes = sorted((r for r in handbook if r.edition == code), key=lambda r: r.volume)
+        parts = [part for volume in volumes for part in parts_of(volume)]
+        for number, pieces in enumerate(by_chapter(parts), start=1):
+            planned += [(chapter_stem(number), volume) for volume in plan_chapter(number, pieces, edition, options, out_root / code)]
+    return planned
+
+
+def parts_of(volume: Result) -> list[Part]:
+    """The chapters' parts in a volume, in order, with their pages."""
+    data = json.loads(volume.data.read_text(encoding="utf-8"))
+    pdf = volume.pdf.read_bytes()
+    starts, digest = essay_starts(pdf), hashlib.sha256(pdf).hexdigest()
+    if len(starts) != sum(len(chapter["essays"]) for chapter in data["chapters"]):
+        raise BookletError(f"{volume.pdf.name} has {len(starts)} essays' bookmarks and its data "
+                           f"{sum(len(c['essays']) for c in data['chapters'])} essays: run `handbook booklet --force`")
+    parts, seen = [], 0
+    for chapter in data["chapters"]:
+        parts.append(Part(volume, data, chapter, starts[seen:seen + len(chapter["essays"])], digest))
+        seen += len(chapter["essays"])
+    for part, following in zip(parts, parts[1:]):
+        part.end = following.starts[0]
+    parts[-1].end = volume.pages
+    return parts
+
+
+def essay_starts(pdf_bytes: bytes) -> list[int]:
+    """Each essay's first page in a volume, as page indices: the destinations of the PDF's
+    bookmarks of essays, which stand under those of chapters (the template's headings of levels
+    1 and 2; the contents' bookmark has none under it)."""
+    with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
+        index = {page.objgen: number for number, page in enumerate(pdf.pages)}
+        return [index[item.Dest[0].objgen] for top in _siblings(pdf.Root.get("/Outlines")) for item in _siblings(top)]
+
+
+def _siblings(parent: pikepdf.Object | None) -> list[pikepdf.Object]:
+    """The outline items under ``parent``, read from the PDF's dictionaries (pikepdf's
+    ``open_outline`` reads the whole tree, essays' headings and all: ten times slower)."""
+    items, item = [], parent.get("/First") if parent is not None else None
+    while item is not None:
+        items.append(item)
+        item = item.get("/Next")
+    return items
+
+
+def by_chapter(parts: list[Part]) -> list[list[Part]]:
+    """The parts grouped by chapter: a part the data marks ``continued`` belongs to the one before."""
+    chapters: list[list[Part]] = []
+    for part in parts:
+        if part.chapter.get("continued") and chapters:
+            chapters[-1].append(part)
+        else:
+            chapters.append([part])
+    return chapters
+
+
+def plan_chapter(number: int, pieces: list[Part], edition: Edition, options: dict[str, Any], out: Path) -> list[_Volume]:
+    """The PDFs of one chapter (one per part) in one edition, with their front matters and digests."""
+    import typst
+
+    stem = chapter_stem(number)
+    records = out / ".books" / stem
+    date = build_date(SimpleNamespace(meta={"date": essay["date"]}) for part in pieces for essay in part.chapter["essays"])
+    single = len(pieces) == 1
+    found = []
+    for count, (part, names) in enumerate(zip(pieces, volume_names(edition.code, len(pieces), stem)), start=1):
+        volume = _Volume(edition, count, len(pieces), out, out / names[0], out / names[1] if options["impose"] else None,
+                         records / (".inputs.sha256" if single else f".inputs-{count}.sha256"),
+                         records / ("data.json" if single else f"data-{count}.json"))
+        front = front_matter(part, None if single else (count, len(pieces)), date)
+        volume.payload = json.dumps(front, ensure_ascii=False, sort_keys=True)
+        volume.title = imposed_title(front)
+        volume.essays = len(part.chapter["essays"])
+        volume.date = date
+        volume.cut = {"source": str(part.volume.pdf), "first": part.starts[0], "end": part.end, "starts": part.starts,
+                      "chapter": part.chapter["name"], "titles": [essay["title"] for essay in part.chapter["essays"]]}
+        digest = hashlib.sha256()
+        for piece in (volume.payload.encode(), part.digest.encode(),
+                      repr((part.starts[0], part.end, options["paper"], options["impose"], getattr(typst, "__version__", ""))).encode(),
+                      TEMPLATE.read_bytes(), IMPOSE_SOURCE.read_bytes(), Path(__file__).read_bytes()):
+            digest.update(hashlib.sha256(piece).digest())
+        volume.key = digest.hexdigest()
+        volume.previous = volume.stamp.read_text().split() if volume.stamp.is_file() else []
+        found.append(volume)
+    return found
+
+
+def front_matter(part: Part, volume: tuple[int, int] | None, date: dt.date | None) -> dict[str, Any]:
+    """The data of a chapter PDF's cover and contents (the template's ``front``): the chapter's
+    name as the title, the handbook's as the subtitle, the part's number when the chapter has
+    several, and each essay's page number in the volume."""
+    data, labels = part.data, part.data["labels"]
+    essays = [{"title": essay["title"], "short_title": essay["short_title"], "date": essay["date"], "page": start + 1}
+              for essay, start in zip(part.chapter["essays"], part.starts)]
+    return {**{key: value for key, value in data.items() if key != "chapters"}, "front": True,
+            "title": part.chapter["title"], "subtitle": data["title"],
+            "volume": labels["volume"].format(n=chinese_number(volume[0])) if volume else "",
+            "volumes": labels["volumes"].format(n=chinese_number(volume[1])) if volume else "",
+            "date": labels["date"].format(y=date.year, m=date.month, d=date.day) if date else "",
+            "chapters": [{"name": part.chapter["name"], "title": part.chapter["title"],
+                          "continued": part.chapter.get("continued", False), "essays": essays}]}
+
+
+def assemble(front: pikepdf.Pdf, cut: dict[str, Any]) -> bytes:
+    """The chapter PDF: ``front`` (its cover, its blank back and the contents, typeset), a blank
+    page when the front ends on a right-hand page (so each page keeps its side), then the volume's pages ``cut``
+    names, with page labels that read as the folios printed on the pages and bookmarks to the
+    chapter and its essays."""
+    if len(front.pages) % 2:
+        front.pages.append(front.pages[1])  # a copy of the cover's blank back
+    offset = len(front.pages) - cut["first"]  # a volume's page index + offset = its index here
+    with pikepdf.open(cut["source"]) as volume:  # open until saved: qpdf copies the pages' streams when writing
+        front.pages.extend(volume.pages[cut["first"]:cut["end"]])
+        for page in front.pages[offset + cut["first"]:]:
+            if "/StructParents" in page.obj:  # the volume's structure tree stays behind
+                del page.obj["/StructParents"]
+        front.Root.PageLabels = front.make_indirect(pikepdf.Dictionary(Nums=pikepdf.Array([
+            0, pikepdf.Dictionary(S=pikepdf.Name.r),
+            offset + cut["first"], pikepdf.Dictionary(S=pikepdf.Name.D, St=cut["first"] + 1)])))
+        with front.open_outline() as outline:
+            chapter = pikepdf.OutlineItem(cut["chapter"], offset + cut["starts"][0])
+            chapter.children.extend(pikepdf.OutlineItem(title, offset + start) for title, start in zip(cut["titles"], cut["starts"]))
+            outline.root.append(chapter)
+        written = io.BytesIO()
+        front.save(written, deterministic_id=True)
+    return written.getvalue()
