@@ -84,9 +84,9 @@ def chapters(project: Path) -> dict[str, list[str]]:
     return {c.name: [e.essay.meta["source"] for e in c.essays] for c in load_catalogue(config)}
 
 
-def pick(project: Path, fits=lambda count: 1 < count % FANOUT) -> tuple[str, Path]:
+def pick(project: Path, fits=lambda count: count % FANOUT != 1) -> tuple[str, Path]:
     """A chapter whose essay count ``fits`` (by default: its groups stay as they are when it
-    gains or loses an essay) and a UTF-8 seed half-way through it."""
+    loses an essay) and a UTF-8 seed half-way through it."""
     for name, seeds in chapters(project).items():
         if fits(len(seeds)):
             middle = [project / "seeds" / s for s in seeds[len(seeds) // 2:]]
@@ -115,7 +115,7 @@ def add_essay(project: Path) -> None:
 
 
 def remove_essay(project: Path, last_of_its_group: bool = False) -> None:
-    pick(project, lambda count: (count % FANOUT == 1) == last_of_its_group)[1].unlink()
+    pick(project, (lambda count: count % FANOUT == 1) if last_of_its_group else (lambda count: count % FANOUT != 1))[1].unlink()
 
 
 def retitle(project: Path) -> None:
@@ -143,10 +143,9 @@ def test_an_incremental_build_is_the_cold_build(base, tmp_path, change):
     assert set(said) == {"zh-Hans", "zh-Hant"}, done.stderr
     for edition, what in said.items():
         pages, total = counts(what)
-        if change == "group removed":  # every page's navigation shows the chapter's groups
-            assert pages == total, f"{edition}: {what}"
-        elif change != "chapter changed":  # that one shifts the groups of two chapters
-            assert 1 <= pages < total / 2, f"{edition}: {what}"
+        assert pages >= 1, f"{edition}: {what}"
+        if change not in ("chapter changed", "group removed"):  # those shift or drop groups others show
+            assert pages < total / 2, f"{edition}: {what}"
         if change == "body edited":  # the essay, its group's and chapter's listings, the home page
             assert pages <= 4, f"{edition}: {what}"
     twin = cold_twin(project, tmp_path)

@@ -202,7 +202,8 @@ def test_listing_pages_mirror_the_navigation_and_stay_small():
     for uri, page in pages.items():
         assert len(re.findall(r"^- \[", page.markdown, re.M)) <= 10, uri
     assert re.findall(r"^- \[(.+?)\]", pages["chapters/乙/index.md"].markdown, re.M) == ["第1篇", "第2篇", "第3篇"]
-    assert pages["chapters/甲/991-1000/index.md"].title == "甲 · 第 991–1000 篇"
+    assert pages["chapters/甲/981-990/index.md"].title == "甲 · 第 981–990 篇"
+    assert pages["chapters/甲/991-1000/index.md"].title == "甲 · 第 991 篇起"  # the chapter's last group
 
 
 def test_scraped_text_is_escaped_for_markdown():

@@ -14,7 +14,7 @@ LABELS = {
     "chapter_page": "本章目录",
     "count": "共 {n} 篇",
     "group": "第 {first}–{last} 篇",          # a numbered group of a large chapter's essays
-    "group_open": "第 {first} 篇起",          # the last group, while it has room for more
+    "group_open": "第 {first} 篇起",          # a chapter's last group
     "group_title": "{chapter} · {group}",     # a group page's title
     "group_span": "从《{first}》到《{last}》",  # under a group's link: its first and last essays
     "parent": "上一级：",                      # a group page's link to the page listing it

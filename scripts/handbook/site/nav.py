@@ -2,7 +2,7 @@
 listing pages (one per chapter, one per group of a large chapter) and the home page's catalogue.
 
 Everything stays small however many essays there are. Each chapter is a section; a chapter with
-more than ``fanout`` essays is split into numbered groups (第 1–50 篇, …, the last while it has room
+more than ``fanout`` essays is split into numbered groups (第 1–50 篇, …, the chapter's last one
 第 101 篇起, at ``chapters/<slug>/101-150/``), nested again when there
 are more than ``fanout`` groups, so no list in the navigation has more than ``fanout`` items. With
 Material's ``navigation.prune`` a page then carries the chapters, the groups on its own path and
@@ -111,7 +111,7 @@ def sections(catalogue: Sequence[Any], essays_uri: str) -> list[Section]:
 
 
 def group_label(first: int, last: int | None, labels: dict[str, str] = LABELS) -> str:
-    """第 51–100 篇, or for the last group while it has room (``last`` None) 第 101 篇起."""
+    """第 51–100 篇, or for a chapter's last group (``last`` None) 第 101 篇起."""
     return labels["group"].format(first=first, last=last) if last else labels["group_open"].format(first=first)
 
 
@@ -124,7 +124,8 @@ def tree(section: Section, fanout: int, labels: dict[str, str] = LABELS) -> list
 
 
 def _split(items: Sequence[Item], fanout: int, folder: str, chapter: str, labels: dict[str, str], offset: int,
-           parent_uri: str, parent_title: str) -> list[Node]:
+           parent_uri: str, parent_title: str, tail: bool = True) -> list[Node]:
+    """``items`` in groups of at most ``fanout``; ``tail``: they end their chapter."""
     if len(items) <= fanout:
         return list(items)
     size = fanout
@@ -133,14 +134,16 @@ def _split(items: Sequence[Item], fanout: int, folder: str, chapter: str, labels
     groups: list[Node] = []
     for start in range(0, len(items), size):
         chunk = list(items[start : start + size])
-        # A group's name and path are its room, not its count: an essay added to or removed from
-        # the last group changes neither, nor the navigation of every page that shows the group.
+        # A group's name and path are its room, not its count, and the chapter's last group is
+        # named as open (第 101 篇起) however full: an essay added to or removed from the end of
+        # a chapter renames no group, so it changes no other page's navigation.
         first, last = offset + start + 1, offset + start + size
-        label = group_label(first, last if len(chunk) == size else None, labels)
+        ends = tail and start + size >= len(items)
+        label = group_label(first, None if ends else last, labels)
         uri = f"{folder}/{first}-{last}/index.md"
         title = labels["group_title"].format(chapter=chapter, group=label)
         group = Group(label, uri, title, chunk, parent_uri, parent_title)
-        group.children = _split(chunk, fanout, folder, chapter, labels, offset + start, uri, title)
+        group.children = _split(chunk, fanout, folder, chapter, labels, offset + start, uri, title, ends)
         groups.append(group)
     return groups
 
