@@ -24,6 +24,7 @@ class Entry:
     path: Path  # the essay's Markdown page
     slug: str  # its file name without .md
     essay: Essay
+    digest: str = ""  # of the page's name and text: what the essay was read from
 
 
 @dataclass
@@ -71,9 +72,9 @@ def load_catalogue(config: dict, folder: Path | None = None, keep: Callable[[str
         text = path.read_text(encoding="utf-8")
         if keep and not keep(text):
             continue
-        essay = parsed.parse(text, path.name)
+        essay, digest = parsed.parse(text, path.name)
         name = chapter_of(essay, config)
-        chapters.setdefault(name, Chapter(name)).essays.append(Entry(path, path.stem, essay))
+        chapters.setdefault(name, Chapter(name)).essays.append(Entry(path, path.stem, essay, digest))
     if keep is None:  # every page was read: the cache keeps exactly these
         parsed.save()
     for chapter in chapters.values():
@@ -99,22 +100,24 @@ class ParsedPages:
         try:
             with path.open("rb") as stream:
                 code, kept = pickle.load(stream)
-            if code == self.code:
-                self.kept = kept
+            if code == self.code:  # the essays are unpickled only for the code that pickled them
+                self.kept = pickle.loads(kept)
         except FileNotFoundError:
             pass
         except Exception as error:  # noqa: BLE001 - a damaged cache is parsed again
             log.warning("handbook: %s is damaged (%s); the pages are read again", path, error)
 
-    def parse(self, text: str, name: str) -> Essay:
+    def parse(self, text: str, name: str) -> tuple[Essay, str]:
+        """The essay of page ``name`` holding ``text``, and the digest it is kept by."""
         key = hashlib.sha256(f"{name}\0{text}".encode("utf-8", "surrogatepass")).hexdigest()
         essay = self.kept.get(key)
         if essay is None:
             essay, self.missed = parse(text, name), True
         self.used[key] = essay
-        return essay
+        return essay, key
 
     def save(self) -> None:
         if self.missed or len(self.used) != len(self.kept):
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(self.path, pickle.dumps((self.code, self.used), protocol=pickle.HIGHEST_PROTOCOL))
+            kept = pickle.dumps(self.used, protocol=pickle.HIGHEST_PROTOCOL)
+            write_atomic(self.path, pickle.dumps((self.code, kept), protocol=pickle.HIGHEST_PROTOCOL))

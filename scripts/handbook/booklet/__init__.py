@@ -49,6 +49,8 @@ from .impose import SHEETS, impose
 
 TEMPLATE = Path(__file__).with_name("handbook.typ")
 IMPOSE_SOURCE = Path(__file__).with_name("impose.py")
+# What a volume's data is made by (``export`` and the OpenCC conversion it calls).
+EXPORT_CODE = (Path(__file__).with_name("data.py"), Path(__file__).parents[1] / "script.py")
 SOURCES_STAMP = ".sources.sha256"
 
 
@@ -89,6 +91,7 @@ class _Volume:
     essays: int = 0
     date: dt.date | None = None  # the cover's date and the PDF's creation date
     previous: list[str] = field(default_factory=list)
+    inputs: str = ""   # the digest of what its data is exported from (``_inputs``)
     cut: dict[str, Any] | None = None  # a chapter PDF: the volume's pages put after the typeset front (chapters.assemble)
 
 
@@ -181,21 +184,44 @@ def plan_book(book: Book, chapters: list[Any], config: dict[str, Any], edition: 
                          records / ("data.json" if single else f"data-{number}.json"))
         selection = [SimpleNamespace(name=chapters[index].name, essays=list(chapters[index].essays[first:end]))
                      for index, first, end in parts]
+        volume.essays = sum(len(part.essays) for part in selection)
+        volume.date = date
+        volume.previous = volume.stamp.read_text().split() if volume.stamp.is_file() else []
+        volume.inputs = _inputs(selection, cover, edition, options, date, (number, len(plan)), parts, book)
+        if volume.previous[2:] == [volume.inputs] and _made(volume):  # its data would be the same: not exported
+            volume.key = volume.previous[0]
+            found.append(volume)
+            continue
         data = export(selection, cover, edition, paper=options["paper"], date=date,
                       volume=None if single else (number, len(plan)),
                       continued=[first > 0 for _, first, _ in parts], layout=book.layout)
         volume.payload = json.dumps(data, ensure_ascii=False, sort_keys=True)  # no indent: the C encoder, ten times faster
         volume.title = imposed_title(data)
-        volume.essays = sum(len(part.essays) for part in selection)
-        volume.date = date
         digest = hashlib.sha256()
         for part in (volume.payload.encode(), TEMPLATE.read_bytes(), IMPOSE_SOURCE.read_bytes(),
                      repr((options["paper"], options["impose"], getattr(typst, "__version__", ""))).encode()):
             digest.update(hashlib.sha256(part).digest())
         volume.key = digest.hexdigest()
-        volume.previous = volume.stamp.read_text().split() if volume.stamp.is_file() else []
         found.append(volume)
     return found
+
+
+def _inputs(selection: list[Any], cover: dict[str, Any], edition: Edition, options: dict[str, Any], date: dt.date | None,
+            numbering: tuple[int, int], parts: list[tuple[int, int, int]], book: Book) -> str:
+    """A digest of what a volume's data is exported from: its essays (the digests their pages
+    were read by), the configuration, the edition, the options, the date, its place among the
+    volumes and the exporting code. Equal digests, equal data: the export (Traditional
+    conversion included) is skipped for every volume but the changed ones."""
+    from importlib.metadata import version
+
+    essays = [getattr(entry, "digest", "") or repr(getattr(entry, "essay", entry)) for part in selection for entry in part.essays]
+    digest = hashlib.sha256(json.dumps(
+        [essays, [part.name for part in selection], {k: v for k, v in cover.items() if k != "root"}, repr(edition),
+         options, str(date), numbering, [first > 0 for _, first, _ in parts], repr(book), version("OpenCC")],
+        ensure_ascii=False, sort_keys=True, default=str).encode())
+    for module in EXPORT_CODE:
+        digest.update(module.read_bytes())
+    return digest.hexdigest()
 
 
 def imposed_title(data: dict[str, Any]) -> str:
@@ -252,8 +278,11 @@ def publish(config: dict[str, Any], results: list[Result], *, copy_to_site: bool
 
 
 def _fresh(volume: _Volume) -> bool:
-    outputs = [p for p in (volume.pdf, volume.imposed, volume.data_file) if p]
-    return volume.previous[:1] == [volume.key] and len(volume.previous) == 2 and all(p.is_file() for p in outputs)
+    return volume.previous[:1] == [volume.key] and len(volume.previous) >= 2 and _made(volume)
+
+
+def _made(volume: _Volume) -> bool:
+    return all(p.is_file() for p in (volume.pdf, volume.imposed, volume.data_file) if p)
 
 
 def _jobs(options: dict[str, Any], volumes: int) -> int:
@@ -285,7 +314,8 @@ def _typeset_all(todo: list[_Volume], options: dict[str, Any], jobs: int) -> dic
         if outcome["fallbacks"]:
             print(f"booklet {label}: Noto CJK lacks some characters; Typst fell back to {', '.join(outcome['fallbacks'])}",
                   file=sys.stderr)
-        volume.stamp.write_text(f"{volume.key} {outcome['pages']}\n")  # the inputs' digest and the page count
+        # the data's digest, the page count, the data's inputs' digest
+        volume.stamp.write_text(f"{volume.key} {outcome['pages']} {volume.inputs}\n")
         done[volume] = (outcome["pages"], outcome["seconds"])
     return done
 

@@ -81,14 +81,15 @@ def plan_volumes(sizes: Sequence[int], limit: int | None) -> list[list[tuple[int
 
     A volume is a list of (chapter index, first essay, end) slices, in catalogue order. Volumes
     end at chapter boundaries: a chapter that does not fit in the current volume opens the next
-    one; a chapter larger than ``limit`` is split into consecutive parts of nearly equal size, the
-    last of which the following chapters may join. ``limit`` None: one volume. Chapters without
-    essays are left out.
+    one; a chapter larger than ``limit`` is split into consecutive parts of ``limit`` essays and a
+    last part of the rest, which the following chapters may join: so an essay added to or
+    removed from the end of a chapter changes its last part alone. ``limit`` None: one volume.
+    Chapters without essays are left out.
 
     >>> plan_volumes([2, 1, 1], 3)
     [[(0, 0, 2), (1, 0, 1)], [(2, 0, 1)]]
     >>> plan_volumes([1, 7, 1], 3)
-    [[(0, 0, 1)], [(1, 0, 2)], [(1, 2, 5)], [(1, 5, 7), (2, 0, 1)]]
+    [[(0, 0, 1)], [(1, 0, 3)], [(1, 3, 6)], [(1, 6, 7), (2, 0, 1)]]
     >>> plan_volumes([5, 5], None)
     [[(0, 0, 5), (1, 0, 5)]]
     """
@@ -104,8 +105,7 @@ def plan_volumes(sizes: Sequence[int], limit: int | None) -> list[list[tuple[int
             continue
         if current:
             volumes.append(current)
-        parts = -(-size // limit)
-        bounds = [round(k * size / parts) for k in range(parts + 1)]
+        bounds = [*range(0, size, limit), size]
         for start, end in zip(bounds[:-2], bounds[1:-1]):
             volumes.append([(index, start, end)])
         current, count = [(index, bounds[-2], size)], size - bounds[-2]
