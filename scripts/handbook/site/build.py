@@ -164,23 +164,35 @@ def _kept_folders(config: dict[str, Any], edition: str) -> list[str]:
 # While serving: held by a rebuild of the default edition, and then by the other editions' build,
 # which runs behind it (the browser reloads as soon as the default edition is built).
 _serving = threading.Lock()
+_served: set[Path] = set()  # the served sites whose other editions were built once
+
+
+def _build_editions_served(config: dict[str, Any], site_root: Path) -> None:
+    for edition in editions(config):
+        if edition != context.DEFAULT_EDITION:
+            rel = os.path.relpath(site_dir(config, edition), site_dir(config, context.DEFAULT_EDITION))
+            try:
+                mkdocs_build(config, edition, _docs_dir(config, edition), site_root / rel,
+                             _folder(config) / f"serve-{edition}.pages")
+            except Exception as error:  # noqa: BLE001 - the preview goes on; the next save tries again
+                log.warning("handbook: the %s edition was not built: %s", edition, error)
 
 
 def build_nested(config: dict[str, Any], site_root: Path) -> None:
-    """While serving: the other editions into their folders inside the served site, in a thread
-    of their own that starts once the default edition's build is over."""
+    """While serving: the other editions into their folders inside the served site; the first
+    time before the server starts, then in a thread of their own that starts once the default
+    edition's build is over."""
+    first = site_root not in _served
+    _served.add(site_root)
+
     def work() -> None:
         with _serving:
-            for edition in editions(config):
-                if edition != context.DEFAULT_EDITION:
-                    rel = os.path.relpath(site_dir(config, edition), site_dir(config, context.DEFAULT_EDITION))
-                    try:
-                        mkdocs_build(config, edition, _docs_dir(config, edition), site_root / rel,
-                                     _folder(config) / f"serve-{edition}.pages")
-                    except Exception as error:  # noqa: BLE001 - the preview goes on; the next save tries again
-                        log.warning("handbook: the %s edition was not built: %s", edition, error)
+            _build_editions_served(config, site_root)
 
-    threading.Thread(target=work, name="handbook-editions", daemon=True).start()
+    if first:  # the default edition's build holds the lock: this one runs in its stead
+        _build_editions_served(config, site_root)
+    else:
+        threading.Thread(target=work, name="handbook-editions", daemon=True).start()
 
 
 def _essays_uri(config: dict[str, Any]) -> str:
