@@ -8,6 +8,7 @@ import random
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from handbook.site import search
 from projects import ROOT  # noqa: F401  (puts the repository on the path for bench.corpus)
@@ -118,3 +119,42 @@ def test_a_damaged_cache_or_index_is_written_anew(tmp_path, pages, damage):
     write(folder, after, cache)
     write(tmp_path / "anew", after)
     assert files(folder) == files(tmp_path / "anew")
+
+
+def _posting(draw_weight: int, places: list[int] | None) -> tuple[bytes, bytes | None]:
+    if places is None:
+        return search._varint(draw_weight), None
+    blob = b"".join(search._varint(p) for p in places)
+    return search._varint(draw_weight), search._varint(len(blob)) + blob
+
+
+@given(st.data())
+@settings(max_examples=300, deadline=None)
+def test_a_key_patched_in_place_is_the_key_encoded_anew(data) -> None:
+    """``_patched`` splices a key's list (both encodings, with and without positions); the result
+    is the list encoded from scratch with the changes applied."""
+    from array import array
+
+
+    slots = data.draw(st.sampled_from([8, 64, 300, 20_000]))
+    bitmap = (slots + 7) // 8
+    placed = data.draw(st.booleans())
+    weights = st.sampled_from([0, 5, 300, 20_000])
+    places = st.lists(st.sampled_from([1, 200, 17_000]), min_size=1, max_size=3) if placed else st.none()
+    postings = st.builds(_posting, weights, places)
+    number = st.integers(0, slots - 1)
+    listed = data.draw(st.dictionaries(number, postings, max_size=min(slots, 300)))
+    changes = data.draw(st.dictionaries(number, st.none() | postings, min_size=1, max_size=4))
+
+    def encoded(entries: dict[int, tuple]) -> tuple | None:
+        if not entries:
+            return None
+        ids = sorted(entries)
+        kind, blob = search._encode(array("i", ids), b"".join(entries[n][0] for n in ids), bitmap)
+        return kind, blob, len(ids), bytearray(b"".join(entries[n][1] for n in ids)) if placed else None
+
+    expected = {**listed, **{n: p for n, p in changes.items() if p is not None}}
+    for n, p in changes.items():
+        if p is None:
+            expected.pop(n, None)
+    assert search._patched(encoded(listed), changes, bitmap) == encoded(expected)

@@ -66,8 +66,10 @@ again (each edition), without rebuilding it.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import html
+import itertools
 import json
 import logging
 import math
@@ -626,61 +628,71 @@ def _postings_of(page: Page | None, cmap: dict[str, str]):
 
 def _patched(entry: tuple | None, changes: dict[int, tuple | None], bitmap_size: int) -> tuple | None:
     """A key's entry with the essays in ``changes`` given their new (weight, positions), or left
-    out (None); None when no essay holds the key any more."""
-    listed = dict(zip(*_decoded(entry, bitmap_size))) if entry else {}
-    for n, posting in changes.items():
-        if posting is None:
-            listed.pop(n, None)
-        else:
-            listed[n] = posting
-    if not listed:
+    out (None); None when no essay holds the key any more.
+
+    The lists are spliced, not decoded: the essays' numbers and weights are split into varints
+    by one regular expression, and the positions are walked only up to the last essay changed,
+    so a key every essay holds costs little more than one that few do."""
+    ids, weights = _listed(entry, bitmap_size) if entry else ([], [])
+    positions = entry[3] if entry else None
+    placed = positions is not None or any(p is not None and p[1] is not None for p in changes.values())
+    new_ids: list[int] = []
+    new_weights: list[bytes] = []
+    pieces: list[bytes] = []
+    done = at = 0  # the old list's essays and positions' bytes already taken
+    for n in sorted(changes):
+        k = bisect.bisect_left(ids, n, done)
+        new_ids += ids[done:k]
+        new_weights += weights[done:k]
+        present = k < len(ids) and ids[k] == n
+        if positions is not None:
+            before = _skipped(positions, at, k - done)
+            pieces.append(positions[at:before])
+            at = _skipped(positions, before, present)
+        done = k + present
+        posting = changes[n]
+        if posting is not None:
+            new_ids.append(n)
+            new_weights.append(posting[0])
+            pieces.append(posting[1] or b"")
+    new_ids += ids[done:]
+    new_weights += weights[done:]
+    if positions is not None:
+        pieces.append(positions[at:])
+    if not new_ids:
         return None
-    ids = array("i", sorted(listed))
-    weights = bytearray(b"".join(listed[n][0] for n in ids))
-    kind, blob = _encode(ids, weights, bitmap_size)
-    positions = [listed[n][1] for n in ids]
-    return kind, blob, len(ids), None if positions[0] is None else bytearray(b"".join(positions))
+    kind, blob = _encode(array("i", new_ids), b"".join(new_weights), bitmap_size)
+    return kind, blob, len(new_ids), bytearray(b"".join(pieces)) if placed else None
 
 
-def _decoded(entry: tuple, bitmap_size: int) -> tuple[list[int], list[tuple[bytes, bytes | None]]]:
-    """A key's entry back as its essays' numbers and their (weight, positions)."""
-    kind, blob, count, positions = entry
-    ids: list[int] = []
+VARINT = re.compile(rb"[\x80-\xff]*[\x00-\x7f]")
+_BITS = [tuple(bit for bit in range(8) if byte >> bit & 1) for byte in range(256)]
+
+
+def _listed(entry: tuple, bitmap_size: int) -> tuple[list[int], list[bytes]]:
+    """A key's entry's essay numbers and their weights (each as encoded).
+
+    >>> _listed(_encode(array("i", [3, 9]), b"\\x05\\x01", 4) + (2, None), 4)
+    ([3, 9], [b'\\x05', b'\\x01'])
+    """
+    kind, blob, _, _ = entry
     if kind == 1:
-        for byte_at in range(bitmap_size):
-            byte = blob[byte_at]
-            ids += [byte_at * 8 + bit for bit in range(8) if byte >> bit & 1]
-        weights = _varint_slices(blob, bitmap_size, count)
-    else:
-        at, previous, weights = 0, -1, []
-        for _ in range(count):
-            delta, at = _read_varint(blob, at)
-            previous += delta
-            ids.append(previous)
-            end = at
-            while blob[end] & 0x80:
-                end += 1
-            weights.append(bytes(blob[at:end + 1]))
-            at = end + 1
-    if positions is None:
-        return ids, [(w, None) for w in weights]
-    places, at = [], 0
-    for _ in range(count):
-        length, start = _read_varint(positions, at)
-        places.append(bytes(positions[at:start + length]))
-        at = start + length
-    return ids, list(zip(weights, places))
+        ids = [at * 8 + bit for at, byte in enumerate(blob[:bitmap_size]) if byte for bit in _BITS[byte]]
+        return ids, VARINT.findall(blob, bitmap_size)
+    codes = VARINT.findall(blob)
+    return list(itertools.accumulate(map(_value, codes[0::2]), initial=-1))[1:], codes[1::2]
 
 
-def _varint_slices(data: bytes, at: int, count: int) -> list[bytes]:
-    out = []
+def _skipped(positions: bytes, at: int, count: int) -> int:
+    """The offset in a key's positions after ``count`` essays' entries from offset ``at``."""
     for _ in range(count):
-        end = at
-        while data[end] & 0x80:
-            end += 1
-        out.append(bytes(data[at:end + 1]))
-        at = end + 1
-    return out
+        length = positions[at]
+        if length < 0x80:
+            at += 1 + length
+        else:
+            length, at = _read_varint(positions, at)
+            at += length
+    return at
 
 
 def _read_varint(data: bytes, at: int) -> tuple[int, int]:
@@ -747,10 +759,17 @@ def _leb128(value: int) -> bytes:
 
 
 _VARINTS = [_leb128(v) for v in range(1 << 14)]  # the values of one and two bytes, encoded once
+_VALUES = {code: value for value, code in enumerate(_VARINTS)}
 
 
 def _varint(value: int) -> bytes:
     return _VARINTS[value] if value < 1 << 14 else _leb128(value)
+
+
+def _value(code: bytes) -> int:
+    """The value of one encoded varint."""
+    found = _VALUES.get(code)
+    return found if found is not None else _read_varint(code, 0)[0]
 
 
 def length_ratios(lengths: list[int | None]) -> bytes:
@@ -767,25 +786,20 @@ def length_ratios(lengths: list[int | None]) -> bytes:
                  for n in lengths)
 
 
-def _encode(ids: array, weights: bytearray, bitmap_size: int) -> tuple[int, bytes]:
+def _encode(ids: array, weights: bytes, bitmap_size: int) -> tuple[int, bytes]:
     """(0, varint deltas from -1, each followed by its weight) or (1, a bitmap followed by the
-    weights), whichever is smaller."""
+    weights), whichever is smaller.
+
+    >>> _encode(array("i", [3, 9]), b"\\x05\\x01", 4)
+    (0, b'\\x04\\x05\\x06\\x01')
+    """
     if len(ids) >= bitmap_size:
         bits = bytearray(bitmap_size)
         for i in ids:
             bits[i >> 3] |= 1 << (i & 7)
         return 1, bytes(bits) + bytes(weights)
-    out = bytearray()
-    previous, at = -1, 0
-    for i in ids:
-        out += _varint(i - previous)
-        previous = i
-        end = at
-        while weights[end] & 0x80:
-            end += 1
-        out += weights[at:end + 1]
-        at = end + 1
-    return 0, bytes(out)
+    deltas = map(_varint, map(operator.sub, ids, itertools.chain((-1,), ids)))
+    return 0, b"".join(itertools.chain.from_iterable(zip(deltas, VARINT.findall(weights))))
 
 
 def main(argv: list[str] | None = None) -> int:
