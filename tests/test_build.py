@@ -62,7 +62,7 @@ def test_a_step_whose_process_is_killed_fails_alone(project, monkeypatch):
     monkeypatch.chdir(project)
     config = dict(configuration.load.__wrapped__(project / "handbook.yml"))
     task = pipeline._task
-    monkeypatch.setattr(pipeline, "_task", lambda config, kind, *rest: os._exit(9) if kind == "booklet" else task(config, kind, *rest))
+    monkeypatch.setattr(pipeline, "_task", lambda config, kind, *rest, **options: os._exit(9) if kind == "booklet" else task(config, kind, *rest, **options))
     status, steps = pipeline.build(config, lambda: cli.run_clean(config, [], None, None, None, quiet=True))
     assert status == pipeline.FAILED
     failed = {step.name: step.error for step in steps if step.error}

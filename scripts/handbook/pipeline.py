@@ -25,6 +25,7 @@ from .forked import ProcessDied, each_forked
 
 FAILED = 3  # the exit status when a step failed (1: the cleaner refused some inputs)
 USAGE = 2   # a mistake in handbook.yml found once the essays are known (a booklet that selects nothing)
+BOOKLET_NICENESS = 10  # added to the booklets' process's when the sites are built beside it
 
 
 @dataclass
@@ -70,13 +71,18 @@ def build(config: dict[str, Any], clean: Callable[[], int]) -> tuple[int, list[S
         built = chapters = None
     if built is None or chapters is None:
         tasks.append(("booklet", None))
-    if tasks:
-        for step, result in _run_all(config, tasks, started):
-            steps.append(step)
-            if step.name == "booklet" and result:
-                built, chapters = result
     from .site.build import publish_staged
 
+    if tasks:
+        sites = sum(kind == "site" for kind, _ in tasks)
+        for step, result in _run_all(config, tasks, started):
+            steps.append(step)
+            if step.name.startswith("site "):
+                sites -= 1
+                if not sites:  # every edition built: live now, not once the booklets are typeset
+                    publish_staged(config)
+            if step.name == "booklet" and result:
+                built, chapters = result
     publish_staged(config)  # every edition built, each switched into place at once
     if built:
         books.publish_all(config, built + (chapters or []) + named)
@@ -108,12 +114,13 @@ def _run_all(config: dict[str, Any], tasks: list[tuple[str, str | None]], starte
         for kind, edition in tasks:
             yield _task(config, kind, edition, started)
         return
-    for (kind, edition), answer in zip(tasks, each_forked(lambda task: _task(config, *task, started), tasks, len(tasks))):
+    for (kind, edition), answer in zip(tasks, each_forked(lambda task: _task(config, *task, started, behind=True), tasks, len(tasks))):
         yield (Step(_step_name(kind, edition), error=str(answer)), None) if isinstance(answer, ProcessDied) else answer
 
 
-def _task(config: dict[str, Any], kind: str, edition: str | None, started: float):
-    """Build one edition's site or all booklets; (its step, the booklets' results)."""
+def _task(config: dict[str, Any], kind: str, edition: str | None, started: float, behind: bool = False):
+    """Build one edition's site or all booklets; (its step, the booklets' results). ``behind``:
+    in a process of its own beside the sites, where the booklets yield the cores to them."""
     if kind == "site":
         from .site import build as build_site, incremental, search
 
@@ -123,6 +130,8 @@ def _task(config: dict[str, Any], kind: str, edition: str | None, started: float
     from . import booklet
     from .booklet import books
 
+    if behind:  # an editor waits for the site; the booklets' Typst runs inherit the lower priority
+        os.nice(BOOKLET_NICENESS)
     results: list = []
     step = _measured(_step_name(kind, edition), lambda: results.extend(
         [booklet.build(config, copy_to_site=False, quiet=True), books.build_books(config, "chapters", quiet=True)]), started)
