@@ -630,57 +630,68 @@ def _patched(entry: tuple | None, changes: dict[int, tuple | None], bitmap_size:
     """A key's entry with the essays in ``changes`` given their new (weight, positions), or left
     out (None); None when no essay holds the key any more.
 
-    The lists are spliced, not decoded: the essays' numbers and weights are split into varints
-    by one regular expression, and the positions are walked only up to the last essay changed,
-    so a key every essay holds costs little more than one that few do."""
-    ids, weights = _listed(entry, bitmap_size) if entry else ([], [])
-    positions = entry[3] if entry else None
+    The lists are spliced, not decoded: the weights (and a list's essay numbers) are split into
+    varints by one regular expression, a bitmap's bits are set and cleared in place (an essay's
+    place in the list is the count of bits before its own), and the positions are walked only up
+    to the last essay changed, so a key every essay holds costs little more than one few do."""
+    kind, blob, _, positions = entry or (0, b"", 0, None)
+    if kind == 1:
+        bits = was = int.from_bytes(blob[:bitmap_size], "little")
+        ids, weights = None, VARINT.findall(blob, bitmap_size)
+    else:
+        codes = VARINT.findall(blob)
+        bits = was = None
+        ids, weights = list(itertools.accumulate(map(_value, codes[0::2]), initial=-1))[1:], codes[1::2]
     placed = positions is not None or any(p is not None and p[1] is not None for p in changes.values())
     new_ids: list[int] = []
     new_weights: list[bytes] = []
     pieces: list[bytes] = []
     done = at = 0  # the old list's essays and positions' bytes already taken
     for n in sorted(changes):
-        k = bisect.bisect_left(ids, n, done)
-        new_ids += ids[done:k]
+        if ids is None:
+            k, present = (was & ((1 << n) - 1)).bit_count(), bool(was >> n & 1)
+        else:
+            k = bisect.bisect_left(ids, n, done)
+            present = k < len(ids) and ids[k] == n
+            new_ids += ids[done:k]
         new_weights += weights[done:k]
-        present = k < len(ids) and ids[k] == n
         if positions is not None:
             before = _skipped(positions, at, k - done)
             pieces.append(positions[at:before])
             at = _skipped(positions, before, present)
         done = k + present
         posting = changes[n]
+        if bits is not None:
+            bits = bits | 1 << n if posting is not None else bits & ~(1 << n)
         if posting is not None:
             new_ids.append(n)
             new_weights.append(posting[0])
             pieces.append(posting[1] or b"")
-    new_ids += ids[done:]
     new_weights += weights[done:]
     if positions is not None:
         pieces.append(positions[at:])
-    if not new_ids:
+    if not new_weights:
         return None
-    kind, blob = _encode(array("i", new_ids), b"".join(new_weights), bitmap_size)
-    return kind, blob, len(new_ids), bytearray(b"".join(pieces)) if placed else None
+    joined = b"".join(new_weights)
+    if bits is not None and len(new_weights) >= bitmap_size:
+        kind, blob = 1, bits.to_bytes(bitmap_size, "little") + joined
+    else:
+        numbers = new_ids + ids[done:] if ids is not None else _bitmap_ids(bits.to_bytes(bitmap_size, "little"))
+        kind, blob = _encode(array("i", numbers), joined, bitmap_size)
+    return kind, blob, len(new_weights), bytearray(b"".join(pieces)) if placed else None
 
 
 VARINT = re.compile(rb"[\x80-\xff]*[\x00-\x7f]")
 _BITS = [tuple(bit for bit in range(8) if byte >> bit & 1) for byte in range(256)]
 
 
-def _listed(entry: tuple, bitmap_size: int) -> tuple[list[int], list[bytes]]:
-    """A key's entry's essay numbers and their weights (each as encoded).
+def _bitmap_ids(bitmap: bytes) -> list[int]:
+    """The numbers whose bits are set, the first byte's lowest bit standing for 0.
 
-    >>> _listed(_encode(array("i", [3, 9]), b"\\x05\\x01", 4) + (2, None), 4)
-    ([3, 9], [b'\\x05', b'\\x01'])
+    >>> _bitmap_ids(bytes([0b1001, 0b10]))
+    [0, 3, 9]
     """
-    kind, blob, _, _ = entry
-    if kind == 1:
-        ids = [at * 8 + bit for at, byte in enumerate(blob[:bitmap_size]) if byte for bit in _BITS[byte]]
-        return ids, VARINT.findall(blob, bitmap_size)
-    codes = VARINT.findall(blob)
-    return list(itertools.accumulate(map(_value, codes[0::2]), initial=-1))[1:], codes[1::2]
+    return [at * 8 + bit for at, byte in enumerate(bitmap) if byte for bit in _BITS[byte]]
 
 
 def _skipped(positions: bytes, at: int, count: int) -> int:
