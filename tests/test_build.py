@@ -68,3 +68,33 @@ def test_a_step_whose_process_is_killed_fails_alone(project, monkeypatch):
     failed = {step.name: step.error for step in steps if step.error}
     assert list(failed) == ["booklet"] and "ended without a result (exit status 9" in failed["booklet"]
     assert (project / "site" / "index.html").is_file() and (project / "site" / "zh-Hant" / "index.html").is_file()
+
+
+def test_the_catalogue_cache_is_read_once_per_process_and_again_when_replaced(project, monkeypatch, caplog):
+    """``handbook build`` loads the catalogue once before forking its steps: a process keeps the
+    parsed pages it read or wrote while the cache file is as it left it, and reads the file
+    again (here damaged, so every page is parsed anew) once another process has replaced it."""
+    from handbook import catalogue, cli, config as configuration
+    from handbook.files import write_atomic
+
+    monkeypatch.chdir(project)
+    config = dict(configuration.load.__wrapped__(project / "handbook.yml"))
+    assert cli.run_clean(config, [], None, None, None, quiet=True) == 0
+    catalogue._REMEMBERED.clear()
+
+    def listing() -> list:
+        return [(c.name, [(e.slug, e.digest, e.essay.title) for e in c.essays]) for c in catalogue.load_catalogue(config)]
+
+    first = listing()
+    cache = project / "build" / "cache" / "pages.pickle"
+    stat = cache.stat()
+    with cache.open("r+b") as stream:  # damaged in place, its identity kept: this process does not look
+        stream.write(b"\0" * stat.st_size)
+    os.utime(cache, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    with caplog.at_level("WARNING", logger="handbook.catalogue"):
+        assert listing() == first
+        assert not caplog.records
+        write_atomic(cache, b"damaged")  # replaced, as another process replaces it
+        assert listing() == first
+    [warning] = [r.getMessage() for r in caplog.records]
+    assert warning.startswith(f"handbook: {cache} is damaged (") and warning.endswith("the pages are read again")

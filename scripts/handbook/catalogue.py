@@ -88,7 +88,9 @@ class ParsedPages:
     catalogue, and parsing ten thousand pages' front matter costs seconds each time.
 
     A missing or damaged file is an empty cache; ``save`` writes the pages parsed since loading,
-    and only when one was not in the file."""
+    and only when one was not in the file. What a process read or wrote stays in its memory
+    while the file is as it left it, so the processes ``handbook build`` forks after loading the
+    catalogue once neither read nor write the file again."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -97,11 +99,16 @@ class ParsedPages:
         self.kept: dict[str, Essay] = {}
         self.used: dict[str, Essay] = {}
         self.missed = False
+        remembered = _REMEMBERED.get(path)
+        if remembered is not None and remembered[0] is not None and remembered[:2] == (_identity(path), self.code):
+            self.kept = remembered[2]
+            return
         try:
             with path.open("rb") as stream:
                 code, kept = pickle.load(stream)
             if code == self.code:  # the essays are unpickled only for the code that pickled them
                 self.kept = pickle.loads(kept)
+                _REMEMBERED[path] = (_identity(path), code, self.kept)
         except FileNotFoundError:
             pass
         except Exception as error:  # noqa: BLE001 - a damaged cache is parsed again
@@ -121,3 +128,18 @@ class ParsedPages:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             kept = pickle.dumps(self.used, protocol=pickle.HIGHEST_PROTOCOL)
             write_atomic(self.path, pickle.dumps((self.code, kept), protocol=pickle.HIGHEST_PROTOCOL))
+            _REMEMBERED[self.path] = (_identity(self.path), self.code, self.used)
+
+
+# Each cache file as this process last read or wrote it: (its identity then, the code, the essays).
+# The essays are kept by their pages' digests, so what is remembered is never wrong, only maybe
+# less than the file holds.
+_REMEMBERED: dict[Path, tuple[tuple[int, int, int] | None, str, dict[str, Essay]]] = {}
+
+
+def _identity(path: Path) -> tuple[int, int, int] | None:
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return stat.st_ino, stat.st_size, stat.st_mtime_ns

@@ -73,6 +73,13 @@ def build(config: dict[str, Any], clean: Callable[[], int]) -> tuple[int, list[S
         tasks.append(("booklet", None))
     from .site.build import publish_staged
 
+    if len(tasks) > 1:  # read once here, the catalogue's cache is in every forked process's memory
+        from .catalogue import load_catalogue
+
+        try:
+            load_catalogue(config)
+        except Exception:  # noqa: BLE001 - each step loads it again and reports what is wrong
+            pass
     if tasks:
         sites = sum(kind == "site" for kind, _ in tasks)
         for step, result in _run_all(config, tasks, started):
