@@ -53,7 +53,7 @@ from ..files import copy_atomic, files_below, write_atomic
 from . import context
 
 log = logging.getLogger("handbook.site")
-RECORD_VERSION = 3
+RECORD_VERSION = 4
 # Keys of handbook.yml no page's HTML is made from: the cleaner's (its output, the pages, is keyed
 # page by page), the named booklets (listed on the home page, which is always rendered) and the
 # search ranking (read by the index alone).
@@ -82,7 +82,7 @@ class Record:
 
     parts: dict[str, str] = field(default_factory=dict)
     pages: dict[str, Made] = field(default_factory=dict)
-    sources: dict[bytes, tuple[str, dict]] = field(default_factory=dict)
+    sources: dict[bytes, tuple[int | str, dict]] = field(default_factory=dict)  # (where the Markdown starts, or it)
     files: set[str] = field(default_factory=set)  # every file the build made, by path in the site
 
     @classmethod
@@ -270,7 +270,7 @@ def _on(page: Page, config, doing: str):
         config._current_page = None
 
 
-def _read(page: Page, config, files, known: dict[bytes, tuple[str, dict]], read: dict[bytes, tuple[str, dict]]) -> None:
+def _read(page: Page, config, files, known: dict[bytes, tuple[int | str, dict]], read: dict[bytes, tuple[int | str, dict]]) -> None:
     """MkDocs' ``_populate_page`` up to its Markdown: the source (its front matter parsed only
     when not ``known`` by its digest; ``read`` gets it) and ``on_page_markdown``."""
     with _on(page, config, "reading"):
@@ -279,9 +279,16 @@ def _read(page: Page, config, files, known: dict[bytes, tuple[str, dict]], read:
         if source is None:
             source = page.file.content_string
         key = hashlib.sha256(source.encode("utf-8", "surrogatepass")).digest()
-        parsed = known.get(key) or read.get(key) or meta.get_data(source)
+        parsed = known.get(key) or read.get(key)
+        if parsed is None:
+            markdown, data = meta.get_data(source)
+            # Where the Markdown starts, when it is the source's end (always, but for line ends
+            # MkDocs changes): the record then holds no copy of the text.
+            parsed = (len(source) - len(markdown) if source.endswith(markdown) else markdown, data)
         read[key] = parsed
-        page.markdown, page.meta = parsed[0], dict(parsed[1])  # the hook writes into the metadata
+        cut, data = parsed
+        page.markdown = source[cut:] if isinstance(cut, int) else cut
+        page.meta = dict(data)  # the hook writes into the metadata
         page.markdown = config.plugins.on_page_markdown(page.markdown, page=page, config=config, files=files)
 
 
