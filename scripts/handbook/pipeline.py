@@ -90,7 +90,7 @@ def build(config: dict[str, Any], clean: Callable[[], int]) -> tuple[int, list[S
                     publish_staged(config)
             if step.name == "booklet" and result:
                 built, chapters = result
-    publish_staged(config)  # every edition built, each switched into place at once
+    publish_staged(config)  # an edition staged and never published (a build killed in between)
     if built:
         books.publish_all(config, built + (chapters or []) + named)
     if any(step.error for step in steps):
