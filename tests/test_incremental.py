@@ -22,11 +22,12 @@ FANOUT = 3
 
 
 def configure(project: Path, **essays) -> None:
-    """The test's handbook.yml: small groups and volumes, a named booklet, and ``essays`` as
+    """The test's handbook.yml: small groups, volumes and pieces, a named booklet, and ``essays`` as
     per-essay corrections."""
     config = yaml.safe_load((project / "handbook.yml").read_text(encoding="utf-8"))
     config["site"]["nav_fanout"] = FANOUT
     config["booklet"]["volume_max_essays"] = 8
+    config["booklet"]["piece_essays"] = 3  # volumes typeset in pieces, a change inside one of them
     config["booklets"] = [{"title": "户籍窗口专题", "file": "huji", "chapters": ["户籍窗口"], "layout": "handout"}]
     config["essays"] = essays or {}
     (project / "handbook.yml").write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")

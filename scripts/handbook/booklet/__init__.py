@@ -32,6 +32,7 @@ import io
 import json
 import os
 import re
+import shutil
 import sys
 import time
 from dataclasses import dataclass, field
@@ -49,6 +50,7 @@ from .impose import SHEETS, impose
 
 TEMPLATE = Path(__file__).with_name("handbook.typ")
 IMPOSE_SOURCE = Path(__file__).with_name("impose.py")
+PIECES_SOURCE = Path(__file__).with_name("pieces.py")
 # What a volume's data is made by (``export`` and the OpenCC conversion it calls).
 EXPORT_CODE = (Path(__file__).with_name("data.py"), Path(__file__).parents[1] / "script.py")
 SOURCES_STAMP = ".sources.sha256"
@@ -72,6 +74,8 @@ class Result:
     data: Path | None = None  # the JSON the volume was typeset from (data.json, data-2.json …)
     book: str = "handbook"    # the book's file name stem
     essays: int = 0           # essays in this volume
+    key: str = ""             # the digest of what the volume is typeset from (``_Volume.key``)
+    starts: list[int] | None = None  # each essay's first page, as an index into the PDF's pages, when known
 
 
 @dataclass(eq=False)
@@ -93,6 +97,13 @@ class _Volume:
     previous: list[str] = field(default_factory=list)
     inputs: str = ""   # the digest of what its data is exported from (``_inputs``)
     cut: dict[str, Any] | None = None  # a chapter PDF: the volume's pages put after the typeset front (chapters.assemble)
+    data: dict[str, Any] | None = None  # the data ``payload`` is made of, when it was made in this process
+
+    @property
+    def starts(self) -> list[int] | None:
+        """Each essay's first page as last typeset (kept in the stamp), when the stamp has them."""
+        kept = self.previous[3:4]
+        return [int(n) for n in kept[0].split(",") if n] if kept and kept[0] != "-" else None
 
 
 def build(config: dict[str, Any], edition: str | None = None, *, paper: str | None = None,
@@ -138,13 +149,9 @@ def build(config: dict[str, Any], edition: str | None = None, *, paper: str | No
     for code in codes:
         edition_results = []
         for volume in volumes[code]:
-            if volume in done:
-                pages, seconds = done[volume]
-                edition_results.append(Result(code, volume.pdf, volume.imposed, pages, True, seconds, [],
-                                              volume.number, volume.count, volume.data_file))
-            else:
-                edition_results.append(Result(code, volume.pdf, volume.imposed, int(volume.previous[1]), False, 0.0, [],
-                                              volume.number, volume.count, volume.data_file))
+            pages, seconds = done.get(volume) or (int(volume.previous[1]), 0.0)
+            edition_results.append(Result(code, volume.pdf, volume.imposed, pages, volume in done, seconds, [],
+                                          volume.number, volume.count, volume.data_file, key=volume.key, starts=volume.starts))
         out = out_root / code
         _remove_stale(out, code, edition_results, extra=True)
         if keys.get(code):
@@ -188,18 +195,19 @@ def plan_book(book: Book, chapters: list[Any], config: dict[str, Any], edition: 
         volume.date = date
         volume.previous = volume.stamp.read_text().split() if volume.stamp.is_file() else []
         volume.inputs = _inputs(selection, cover, edition, options, date, (number, len(plan)), parts, book)
-        if volume.previous[2:] == [volume.inputs] and _made(volume):  # its data would be the same: not exported
+        if volume.previous[2:3] == [volume.inputs] and _made(volume):  # its data would be the same: not exported
             volume.key = volume.previous[0]
             found.append(volume)
             continue
         data = export(selection, cover, edition, paper=options["paper"], date=date,
                       volume=None if single else (number, len(plan)),
                       continued=[first > 0 for _, first, _ in parts], layout=book.layout)
+        volume.data = data
         volume.payload = json.dumps(data, ensure_ascii=False, sort_keys=True)  # no indent: the C encoder, ten times faster
         volume.title = imposed_title(data)
         digest = hashlib.sha256()
-        for part in (volume.payload.encode(), TEMPLATE.read_bytes(), IMPOSE_SOURCE.read_bytes(),
-                     repr((options["paper"], options["impose"], getattr(typst, "__version__", ""))).encode()):
+        for part in (volume.payload.encode(), TEMPLATE.read_bytes(), IMPOSE_SOURCE.read_bytes(), PIECES_SOURCE.read_bytes(),
+                     repr((options["paper"], options["impose"], options["piece_essays"], getattr(typst, "__version__", ""))).encode()):
             digest.update(hashlib.sha256(part).digest())
         volume.key = digest.hexdigest()
         found.append(volume)
@@ -303,7 +311,8 @@ def _typeset_all(todo: list[_Volume], options: dict[str, Any], jobs: int) -> dic
         volume.data_file.write_text(volume.payload + "\n", encoding="utf-8")
         tasks.append(dict(payload=volume.payload, pdf=str(volume.pdf), imposed=str(volume.imposed) if volume.imposed else None,
                           title=volume.title, date=volume.date or NO_DATE, paper=options["paper"],
-                          threads=max(1, (os.cpu_count() or 1) // jobs), cut=volume.cut))
+                          threads=max(1, (os.cpu_count() or 1) // jobs), cut=volume.cut, data=volume.data,
+                          pieces=options["piece_essays"], kept=str(pieces_folder(volume.data_file))))
     outcomes = each_forked(_typeset, tasks, jobs)  # Typst never runs in this process: see handbook.forked
     for volume, outcome in zip(todo, outcomes):
         if isinstance(outcome, ProcessDied):
@@ -314,8 +323,10 @@ def _typeset_all(todo: list[_Volume], options: dict[str, Any], jobs: int) -> dic
         if outcome["fallbacks"]:
             print(f"booklet {label}: Noto CJK lacks some characters; Typst fell back to {', '.join(outcome['fallbacks'])}",
                   file=sys.stderr)
-        # the data's digest, the page count, the data's inputs' digest
-        volume.stamp.write_text(f"{volume.key} {outcome['pages']} {volume.inputs}\n")
+        # the data's digest, the page count, the data's inputs' digest, each essay's first page
+        starts = ",".join(map(str, outcome["starts"])) if outcome["starts"] is not None else "-"
+        volume.stamp.write_text(f"{volume.key} {outcome['pages']} {volume.inputs or '-'} {starts}\n")
+        volume.previous = volume.stamp.read_text().split()
         done[volume] = (outcome["pages"], outcome["seconds"])
     return done
 
@@ -331,13 +342,26 @@ def _typeset(task: dict[str, Any]) -> dict[str, Any]:
     started = time.perf_counter()
     day = task["date"]
     timestamp = dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
-    try:
-        compiler = typst.Compiler(str(TEMPLATE))
-        pdf_bytes, warnings = compiler.compile_with_warnings(
-            format="pdf", sys_inputs={"data": task["payload"]}, timestamp=timestamp)
-    except typst.TypstError as error:  # a template bug, not a data problem: say where
-        raise BookletError(f"Typst failed on {TEMPLATE.name}: {getattr(error, 'diagnostic', error)}") from error
-    messages = [str(getattr(w, "message", w)) for w in warnings]
+    compiler = typst.Compiler(str(TEMPLATE))
+    messages: list[str] = []
+
+    def compile(data: str | dict[str, Any]) -> bytes:
+        payload = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False, sort_keys=True)
+        try:
+            pdf_bytes, warnings = compiler.compile_with_warnings(format="pdf", sys_inputs={"data": payload}, timestamp=timestamp)
+        except typst.TypstError as error:  # a template bug, not a data problem: say where
+            raise BookletError(f"Typst failed on {TEMPLATE.name}: {getattr(error, 'diagnostic', error)}") from error
+        messages.extend(str(getattr(w, "message", w)) for w in warnings if str(getattr(w, "message", w)) not in messages)
+        return pdf_bytes
+
+    data = task["data"] or json.loads(task["payload"])
+    if task["pieces"] and not data.get("front") and data.get("layout", "book") == "book":
+        from . import pieces
+
+        salt = hashlib.sha256(TEMPLATE.read_bytes() + getattr(typst, "__version__", "").encode()).digest()
+        pdf_bytes = pieces.typeset(compile, data, task["pieces"], Path(task["kept"]), salt)
+    else:
+        pdf_bytes = compile(task["payload"])
     fonts = [m for m in messages if "font" in m.lower()]
     if fonts:
         raise BookletError(
@@ -353,8 +377,15 @@ def _typeset(task: dict[str, Any]) -> dict[str, Any]:
     fallbacks = sorted(name for name in fonts_used(pdf) if not name.startswith(("NotoSerifCJK", "NotoSansCJK")))
     if task["imposed"]:
         impose(pdf, Path(task["imposed"]), title=task["title"], date=day, sheet_size=SHEETS.get(task["paper"]))
-    return {"pages": len(pdf.pages), "warnings": messages, "fallbacks": fallbacks,
+    from .chapters import essay_starts
+
+    return {"pages": len(pdf.pages), "warnings": messages, "fallbacks": fallbacks, "starts": essay_starts(pdf),
             "seconds": time.perf_counter() - started}
+
+
+def pieces_folder(data_file: Path) -> Path:
+    """Where the pieces of the volume typeset from ``data_file`` are kept (``pieces.py``)."""
+    return data_file.with_name(f".{data_file.stem}.pieces")
 
 
 def _remove_stale(folder: Path, code: str, results: list[Result], extra: bool = False) -> None:
@@ -373,6 +404,8 @@ def _remove_stale(folder: Path, code: str, results: list[Result], extra: bool = 
             stale += [p for p in (folder / "data.json", folder / ".inputs.sha256") if p.exists()]
     for path in stale:
         path.unlink(missing_ok=True)
+        if path.suffix == ".json":
+            shutil.rmtree(pieces_folder(path), ignore_errors=True)
 
 
 def _publish(config: dict[str, Any], results: list[Result], root: Path, copy_to_site: bool, quiet: bool) -> list[Result]:

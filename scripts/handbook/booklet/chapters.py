@@ -68,8 +68,13 @@ def plan(config: dict[str, Any], options: dict[str, Any], out_root: Path, handbo
 def parts_of(volume: Result) -> list[Part]:
     """The chapters' parts in a volume, in order, with their pages."""
     data = json.loads(volume.data.read_text(encoding="utf-8"))
-    pdf = volume.pdf.read_bytes()
-    starts, digest = essay_starts(pdf), hashlib.sha256(pdf).hexdigest()
+    if volume.starts is not None and volume.key:  # as its build left them: the PDF is not read
+        found = volume.pdf.stat()
+        starts, digest = volume.starts, f"{volume.key} {found.st_size} {found.st_mtime_ns}"
+    else:
+        pdf = volume.pdf.read_bytes()
+        with pikepdf.open(io.BytesIO(pdf)) as opened:
+            starts, digest = essay_starts(opened), hashlib.sha256(pdf).hexdigest()
     if len(starts) != sum(len(chapter["essays"]) for chapter in data["chapters"]):
         raise BookletError(f"{volume.pdf.name} has {len(starts)} essays' bookmarks and its data "
                            f"{sum(len(c['essays']) for c in data['chapters'])} essays: run `handbook booklet --force`")
@@ -83,13 +88,12 @@ def parts_of(volume: Result) -> list[Part]:
     return parts
 
 
-def essay_starts(pdf_bytes: bytes) -> list[int]:
+def essay_starts(pdf: pikepdf.Pdf) -> list[int]:
     """Each essay's first page in a volume, as page indices: the destinations of the PDF's
     bookmarks of essays, which stand under those of chapters (the template's headings of levels
     1 and 2; the contents' bookmark has none under it)."""
-    with pikepdf.open(io.BytesIO(pdf_bytes)) as pdf:
-        index = {page.objgen: number for number, page in enumerate(pdf.pages)}
-        return [index[item.Dest[0].objgen] for top in _siblings(pdf.Root.get("/Outlines")) for item in _siblings(top)]
+    index = {page.objgen: number for number, page in enumerate(pdf.pages)}
+    return [index[item.Dest[0].objgen] for top in _siblings(pdf.Root.get("/Outlines")) for item in _siblings(top)]
 
 
 def _siblings(parent: pikepdf.Object | None) -> list[pikepdf.Object]:
@@ -151,7 +155,7 @@ def front_matter(part: Part, volume: tuple[int, int] | None, date: dt.date | Non
     data, labels = part.data, part.data["labels"]
     essays = [{"title": essay["title"], "short_title": essay["short_title"], "date": essay["date"], "page": start + 1}
               for essay, start in zip(part.chapter["essays"], part.starts)]
-    return {**{key: value for key, value in data.items() if key != "chapters"}, "front": True,
+    return {**{key: value for key, value in data.items() if key != "chapters"}, "front": True, "folio": "i",
             "title": part.chapter["title"], "subtitle": data["title"],
             "volume": labels["volume"].format(n=chinese_number(volume[0])) if volume else "",
             "volumes": labels["volumes"].format(n=chinese_number(volume[1])) if volume else "",

@@ -32,6 +32,9 @@ LABELS = {"contents": "目录", "edition": "{label}版", "date": "{y}年{m}月{d
 # typeset side by side fit the memory of a small machine.
 VOLUME_MAX_ESSAYS = 300
 
+# Essays typeset at a time when handbook.yml does not say (``booklet.piece_essays``, booklet/pieces.py).
+PIECE_ESSAYS = 20
+
 # Running heads longer than this (in characters) are cut and end in an ellipsis.
 SHORT_TITLE_CHARS = 24
 
@@ -73,6 +76,7 @@ def booklet_options(config: dict[str, Any]) -> dict[str, Any]:
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
         raise ValueError(f"booklet.volume_max_essays must be a whole number of essays, at least 1, not {limit!r}")
     options["volume_max_essays"] = limit
+    options.setdefault("piece_essays", PIECE_ESSAYS)
     return options
 
 

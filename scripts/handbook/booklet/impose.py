@@ -64,7 +64,7 @@ def impose(source: Path | Pdf, output: Path, title: str | None = None, date: dt.
             if index is None:
                 continue
             if index not in forms:
-                forms[index] = _form(out, pdf.pages[index])
+                forms[index] = _form(out, pdf, pdf.pages[index])
             names[f"/P{index + 1}"] = forms[index]
             ops.append(f"q 1 0 0 1 {x:.4f} {(sheet_h - height) / 2:.4f} cm /P{index + 1} Do Q")
         out.pages.append(pikepdf.Page(Dictionary(
@@ -86,7 +86,7 @@ def impose(source: Path | Pdf, output: Path, title: str | None = None, date: dt.
     return len(sides)
 
 
-def _form(out: Pdf, page: pikepdf.Page) -> pikepdf.Object:
+def _form(out: Pdf, source: Pdf, page: pikepdf.Page) -> pikepdf.Object:
     """``page`` of the source as a form XObject in ``out``: its content stream (copied compressed,
     as it is, when there is one: Typst writes one) and its resources (objects shared between
     pages, such as fonts, are copied once)."""
@@ -99,5 +99,5 @@ def _form(out: Pdf, page: pikepdf.Page) -> pikepdf.Object:
     form.Type, form.Subtype = Name.XObject, Name.Form
     form.BBox = Array([float(v) for v in page.mediabox])
     resources = page.obj.get("/Resources") or Dictionary()
-    form.Resources = out.copy_foreign(resources if resources.is_indirect else page.obj.owner.make_indirect(resources))
+    form.Resources = out.copy_foreign(resources if resources.is_indirect else source.make_indirect(resources))
     return form
