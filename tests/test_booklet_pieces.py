@@ -150,3 +150,12 @@ def test_an_edited_essay_retypesets_its_piece_and_the_volume_is_a_cold_builds(vo
     cold = pieced(config, tmp_path / "cold", edited)
     assert again.pdf.read_bytes() == cold.pdf.read_bytes()
     assert again.imposed.read_bytes() == cold.imposed.read_bytes()
+
+
+def test_force_typesets_a_volume_whose_data_did_not_change_again(config, tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1417392000")
+    first = pieced(config, tmp_path)
+    made = first.pdf.read_bytes()
+    settings = {**config, "booklet": {**config["booklet"], "piece_essays": 1, "volume_max_essays": 300}}
+    [again] = build(settings, "zh-Hans", chapters=catalogue(), out_dir=tmp_path, copy_to_site=False, quiet=True, force=True)
+    assert again.built and again.pdf.read_bytes() == made

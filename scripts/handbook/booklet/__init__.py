@@ -101,9 +101,13 @@ class _Volume:
 
     @property
     def starts(self) -> list[int] | None:
-        """Each essay's first page as last typeset (kept in the stamp), when the stamp has them."""
-        kept = self.previous[3:4]
-        return [int(n) for n in kept[0].split(",") if n] if kept and kept[0] != "-" else None
+        return _stamped_starts(self.previous)
+
+
+def _stamped_starts(stamp: list[str]) -> list[int] | None:
+    """Each essay's first page as a volume's stamp keeps them (its fourth field), when it does."""
+    kept = stamp[3:4]
+    return [int(n) for n in kept[0].split(",") if n] if kept and kept[0] != "-" else None
 
 
 def build(config: dict[str, Any], edition: str | None = None, *, paper: str | None = None,
@@ -308,7 +312,10 @@ def _typeset_all(todo: list[_Volume], options: dict[str, Any], jobs: int) -> dic
         volume.out.mkdir(parents=True, exist_ok=True)
         volume.stamp.parent.mkdir(parents=True, exist_ok=True)
         volume.stamp.unlink(missing_ok=True)
-        volume.data_file.write_text(volume.payload + "\n", encoding="utf-8")
+        if volume.payload:
+            volume.data_file.write_text(volume.payload + "\n", encoding="utf-8")
+        else:  # not exported again, its data being the same (``plan_book``), but typeset again (``--force``)
+            volume.payload = volume.data_file.read_text(encoding="utf-8").strip()
         tasks.append(dict(payload=volume.payload, pdf=str(volume.pdf), imposed=str(volume.imposed) if volume.imposed else None,
                           title=volume.title, date=volume.date or NO_DATE, paper=options["paper"],
                           threads=max(1, (os.cpu_count() or 1) // jobs), cut=volume.cut, data=volume.data,
@@ -455,7 +462,10 @@ def _up_to_date(out: Path, edition: Edition, options: dict[str, Any], sources_ke
         data = out / ("data.json" if single else f"data-{number}.json")
         if not all(p.is_file() for p in (pdf, imposed, data) if p) or not pages.isdigit():
             return None
-        results.append(Result(edition.code, pdf, imposed, int(pages), False, 0.0, [], number, len(lines) - 1, data))
+        volume = out / (".inputs.sha256" if single else f".inputs-{number}.sha256")
+        fields = volume.read_text().split() if volume.is_file() else []
+        results.append(Result(edition.code, pdf, imposed, int(pages), False, 0.0, [], number, len(lines) - 1, data,
+                              key=fields[0] if fields else "", starts=_stamped_starts(fields)))
     return results
 
 
