@@ -23,6 +23,7 @@ from handbook.booklet import _typeset, build, pieces_folder
 from handbook.forked import each_forked
 from test_booklet import catalogue, essay, pytestmark  # noqa: F401  (pytestmark: needs Noto CJK)
 from test_booklet_volumes import check_bookmarks, check_contents, check_right_hand, check_running_heads, check_text, open_volume
+from test_booklet_volumes import config  # noqa: F401  (a fixture)
 
 
 def pieced(config: dict, out: Path, chapters: list | None = None):
@@ -30,13 +31,6 @@ def pieced(config: dict, out: Path, chapters: list | None = None):
     settings = {**config, "booklet": {**config["booklet"], "piece_essays": 1, "volume_max_essays": 300}}
     [result] = build(settings, "zh-Hans", chapters=chapters or catalogue(), out_dir=out, copy_to_site=False, quiet=True)
     return result
-
-
-@pytest.fixture(scope="module")
-def config():
-    from handbook.config import load
-
-    return load(Path(__file__).resolve().parents[1] / "handbook.yml")
 
 
 @pytest.fixture(scope="module")
