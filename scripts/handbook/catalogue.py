@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import pickle
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -68,7 +69,8 @@ def load_catalogue(config: dict, folder: Path | None = None, keep: Callable[[str
     names = [chapter["name"] for chapter in config.get("chapters") or []] + [config["default_chapter"]]
     chapters = {name: Chapter(name) for name in names}
     parsed = ParsedPages(Path(config["root"]) / "build" / "cache" / "pages.pickle")
-    for path in sorted(folder.glob("*.md")):
+    pages = sorted(entry.name for entry in os.scandir(folder) if entry.name.endswith(".md") and entry.is_file()) if folder.is_dir() else []
+    for path in (folder / name for name in pages):  # names sorted as strings: sorting paths costs seconds at 10,000
         text = path.read_text(encoding="utf-8")
         if keep and not keep(text):
             continue

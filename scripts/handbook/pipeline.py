@@ -71,7 +71,7 @@ def build(config: dict[str, Any], clean: Callable[[], int]) -> tuple[int, list[S
         built = chapters = None
     if built is None or chapters is None:
         tasks.append(("booklet", None))
-    from .site.build import publish_staged
+    from .site.build import publish_staged, wait_for_removals
 
     if len(tasks) > 1:  # read once here, the catalogue's cache is in every forked process's memory
         from .catalogue import load_catalogue
@@ -93,6 +93,7 @@ def build(config: dict[str, Any], clean: Callable[[], int]) -> tuple[int, list[S
     publish_staged(config)  # an edition staged and never published (a build killed in between)
     if built:
         books.publish_all(config, built + (chapters or []) + named)
+    wait_for_removals()
     if any(step.error for step in steps):
         for step in steps:
             if step.error:

@@ -77,6 +77,7 @@ def build(config: dict[str, Any], edition: str | None = None, *, force: bool = F
             built.append(site_dir(config, name))
     if publish:
         publish_staged(config)
+        wait_for_removals()
     return built
 
 
@@ -218,14 +219,14 @@ def _publish(config: dict[str, Any], edition: str, staging: Path) -> None:
     for left in store.glob(f".{edition}.*.tmp"):  # of a publication killed half-way
         shutil.rmtree(left, ignore_errors=True)
     tmp = store / f".{version.name}.tmp"
-    shutil.copytree(staging, tmp, copy_function=os.link)  # the working copy's files are never written into
+    _link_tree(str(staging), str(tmp))  # the working copy's files are never written into
     os.rename(tmp, version)
     target = site_dir(config, edition)
     live = target.resolve() if target.is_dir() else None
     if live is not None:
         # What other steps keep in the published folder: the booklets' PDFs, nested editions.
         if (live / "downloads").is_dir() and not (version / "downloads").exists():
-            shutil.copytree(live / "downloads", version / "downloads", copy_function=os.link)
+            _link_tree(str(live / "downloads"), str(version / "downloads"))
         for other in editions(config):
             inner = site_dir(config, other)
             if other != edition and inner.parent.resolve() == live:  # nested in this edition's folder
@@ -242,7 +243,42 @@ def _publish(config: dict[str, Any], edition: str, staging: Path) -> None:
     _link(target, version)
     for old in store.glob(f"{edition}.*"):  # the previous version stays, for requests under way
         if old not in (version, live) and old.is_dir():
-            shutil.rmtree(old, ignore_errors=True)
+            _remove_behind(old)
+    for left in store.glob(f".{edition}.*.gone"):  # of a build that ended before removing them
+        _remove_behind(left)
+
+
+# The removals of old versions under way (``_remove_behind``); ``wait_for_removals`` ends them.
+_removals: list[threading.Thread] = []
+
+
+def _remove_behind(folder: Path) -> None:
+    """Remove ``folder`` in a thread of its own: renamed at once out of the versions' names, then
+    deleted while the build goes on (tens of thousands of entries take seconds)."""
+    gone = folder if folder.name.endswith(".gone") else folder.with_name(f".{folder.name}.gone")
+    if gone != folder:
+        os.rename(folder, gone)
+    removal = threading.Thread(target=shutil.rmtree, args=(gone,), kwargs={"ignore_errors": True}, name="handbook-removal")
+    removal.start()
+    _removals.append(removal)
+
+
+def wait_for_removals() -> None:
+    """Wait until the old versions being removed are gone."""
+    while _removals:
+        _removals.pop().join()
+
+
+def _link_tree(source: str, target: str) -> None:
+    """``target``: a new folder of hard links to the files below ``source`` (``shutil.copytree``
+    with ``os.link`` makes the same, at ten times the cost, copying each folder's times too)."""
+    os.mkdir(target)
+    with os.scandir(source) as entries:
+        for entry in entries:
+            if entry.is_dir():
+                _link_tree(entry.path, os.path.join(target, entry.name))
+            else:
+                os.link(entry.path, os.path.join(target, entry.name))
 
 
 def _link(path: Path, to: Path) -> None:
@@ -261,16 +297,22 @@ def _listing(config: dict[str, Any], edition: str) -> str:
     if not top.is_dir():
         return ""
     top = top.resolve()
-    skip = {top / "downloads"} | {site_dir(config, e).resolve() for e in editions(config) if e != edition}
+    skip = {str(top / "downloads")} | {str(site_dir(config, e).resolve()) for e in editions(config) if e != edition}
     digest = hashlib.sha256()
-    for folder, subfolders, files in os.walk(top):
-        subfolders[:] = sorted(d for d in subfolders if Path(folder, d) not in skip and not os.path.islink(os.path.join(folder, d)))
-        for name in sorted(files):
-            path = os.path.join(folder, name)
-            if os.path.islink(path) and Path(path).resolve() in skip:
+
+    def walk(folder: str, relative: str) -> None:
+        with os.scandir(folder) as found:
+            entries = sorted(found, key=lambda entry: entry.name)
+        for entry in entries:
+            if entry.path in skip:
                 continue
-            stat = os.stat(path)
-            digest.update(f"{os.path.relpath(path, top)}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+            if entry.is_dir(follow_symlinks=False):
+                walk(entry.path, f"{relative}{entry.name}/")
+            elif not entry.is_symlink() or not (entry.is_dir() or os.path.realpath(entry.path) in skip):  # not a nested edition
+                stat = entry.stat()
+                digest.update(f"{relative}{entry.name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+
+    walk(str(top), "")
     return digest.hexdigest()
 
 
