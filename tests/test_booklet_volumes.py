@@ -187,6 +187,7 @@ def test_stale_volumes_are_removed_from_the_output_and_the_site(volumes, config,
     assert sorted(p.name for p in (out / "zh-Hans").iterdir() if not p.name.startswith(".")) == [
         "data.json", "handbook-zh-Hans-booklet.pdf", "handbook-zh-Hans.pdf"]
     assert sorted(p.name for p in (out / "zh-Hans").glob(".*.pieces")) == [".data.pieces"]  # the volumes' pieces went with them
+    assert sorted(p.name for p in (out / "zh-Hans").glob(".*.contents.json")) == [".data.contents.json"]
     assert sorted(p.name for p in (site / "downloads").iterdir()) == [
         "handbook-zh-Hans-booklet.pdf", "handbook-zh-Hans.pdf", "handbook-zh-Hant-1.pdf", "other.pdf"]
 
@@ -197,6 +198,7 @@ def test_stale_volumes_are_removed_from_the_output_and_the_site(volumes, config,
         f"handbook-zh-Hans-{n}{kind}.pdf" for n in (1, 2, 3) for kind in ("", "-booklet"))
     assert not (out / "zh-Hans" / "data.json").exists() and not (out / "zh-Hans" / "handbook-zh-Hans.pdf").exists()
     assert sorted(p.name for p in (out / "zh-Hans").glob(".*.pieces")) == [f".data-{n}.pieces" for n in (1, 2, 3)]
+    assert sorted(p.name for p in (out / "zh-Hans").glob(".*.contents.json")) == [f".data-{n}.contents.json" for n in (1, 2, 3)]
 
 
 def test_unchanged_sources_are_recognised_for_every_volume(config, tmp_path, monkeypatch):

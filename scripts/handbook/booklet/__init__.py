@@ -314,6 +314,10 @@ def _typeset_all(todo: list[_Volume], options: dict[str, Any], jobs: int) -> dic
         volume.stamp.unlink(missing_ok=True)
         if volume.payload:
             volume.data_file.write_text(volume.payload + "\n", encoding="utf-8")
+            if volume.data:
+                contents = [{**chapter, "essays": [{k: v for k, v in essay.items() if k != "blocks"} for essay in chapter["essays"]]}
+                            for chapter in volume.data["chapters"]]
+                write_atomic(contents_file(volume.data_file), json.dumps({**volume.data, "chapters": contents}, ensure_ascii=False))
         else:  # not exported again, its data being the same (``plan_book``), but typeset again (``--force``)
             volume.payload = volume.data_file.read_text(encoding="utf-8").strip()
         tasks.append(dict(payload=volume.payload, pdf=str(volume.pdf), imposed=str(volume.imposed) if volume.imposed else None,
@@ -395,6 +399,12 @@ def pieces_folder(data_file: Path) -> Path:
     return data_file.with_name(f".{data_file.stem}.pieces")
 
 
+def contents_file(data_file: Path) -> Path:
+    """``data_file`` without the essays' text: what the chapter PDFs are planned from, a
+    hundredth of the size to read."""
+    return data_file.with_name(f".{data_file.stem}.contents.json")
+
+
 def _remove_stale(folder: Path, code: str, results: list[Result], extra: bool = False) -> None:
     """Remove the edition's PDFs in ``folder`` that are not among ``results`` (volumes of an
     earlier, larger build, or the single-volume files once there are volumes); with ``extra``,
@@ -413,6 +423,7 @@ def _remove_stale(folder: Path, code: str, results: list[Result], extra: bool = 
         path.unlink(missing_ok=True)
         if path.suffix == ".json":
             shutil.rmtree(pieces_folder(path), ignore_errors=True)
+            contents_file(path).unlink(missing_ok=True)
 
 
 def _publish(config: dict[str, Any], results: list[Result], root: Path, copy_to_site: bool, quiet: bool) -> list[Result]:

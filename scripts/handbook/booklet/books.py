@@ -29,7 +29,8 @@ from types import SimpleNamespace
 from typing import Any, Callable
 
 from ..files import remove_leftovers, write_atomic
-from . import (MAIN_BOOK, Book, BookletError, Result, _fresh, _jobs, _typeset_all, _Volume, copy_into_site, pieces_folder, plan_book,
+from . import (MAIN_BOOK, Book, BookletError, Result, _fresh, _jobs, _typeset_all, _Volume, contents_file, copy_into_site, pieces_folder,
+               plan_book,
                publish)
 from .chapters import chapter_stem
 from .data import booklet_options, build_date, editions, plan_volumes, volume_names
@@ -285,6 +286,7 @@ def _remove_gone(record: dict[str, Any], results: list[Result], out_root: Path) 
                 path.unlink(missing_ok=True)
         if old.data and str(old.data) not in now:
             shutil.rmtree(pieces_folder(old.data), ignore_errors=True)
+            contents_file(old.data).unlink(missing_ok=True)
         stems = {r.book for r in results if r.edition == old.edition}
         if old.book not in stems:
             shutil.rmtree(out_root / old.edition / ".books" / old.book, ignore_errors=True)

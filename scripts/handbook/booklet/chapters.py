@@ -34,7 +34,7 @@ from typing import Any
 
 import pikepdf
 
-from . import IMPOSE_SOURCE, TEMPLATE, BookletError, Result, _Volume, imposed_title
+from . import IMPOSE_SOURCE, TEMPLATE, BookletError, Result, _Volume, contents_file, imposed_title
 from .data import Edition, build_date, chinese_number, editions, volume_names
 
 def chapter_stem(number: int) -> str:
@@ -67,7 +67,8 @@ def plan(config: dict[str, Any], options: dict[str, Any], out_root: Path, handbo
 
 def parts_of(volume: Result) -> list[Part]:
     """The chapters' parts in a volume, in order, with their pages."""
-    data = json.loads(volume.data.read_text(encoding="utf-8"))
+    brief = contents_file(volume.data)
+    data = json.loads((brief if brief.is_file() else volume.data).read_text(encoding="utf-8"))
     if volume.starts is not None and volume.key:  # as its build left them: the PDF is not read
         found = volume.pdf.stat()
         starts, digest = volume.starts, f"{volume.key} {found.st_size} {found.st_mtime_ns}"
