@@ -56,15 +56,13 @@ def impose(source: Path | Pdf, output: Path, title: str | None = None, date: dt.
     if sheet_w < 2 * width - 0.5 or sheet_h < height - 0.5:
         raise ValueError(f"two {width:.0f} × {height:.0f} pt pages do not fit a {sheet_w:.0f} × {sheet_h:.0f} pt sheet")
     out = Pdf.new()
-    forms: dict[int, pikepdf.Object] = {}
+    forms = _forms(out, pdf)
     sides = spreads(len(pdf.pages))
     for left, right in sides:
         names, ops = Dictionary(), []
         for x, index in ((sheet_w / 2 - width, left), (sheet_w / 2, right)):
             if index is None:
                 continue
-            if index not in forms:
-                forms[index] = _form(out, pdf, pdf.pages[index])
             names[f"/P{index + 1}"] = forms[index]
             ops.append(f"q 1 0 0 1 {x:.4f} {(sheet_h - height) / 2:.4f} cm /P{index + 1} Do Q")
         out.pages.append(pikepdf.Page(Dictionary(
@@ -86,18 +84,22 @@ def impose(source: Path | Pdf, output: Path, title: str | None = None, date: dt.
     return len(sides)
 
 
-def _form(out: Pdf, source: Pdf, page: pikepdf.Page) -> pikepdf.Object:
-    """``page`` of the source as a form XObject in ``out``: its content stream (copied compressed,
-    as it is, when there is one: Typst writes one) and its resources (objects shared between
-    pages, such as fonts, are copied once)."""
-    contents = page.obj.get("/Contents")
-    if isinstance(contents, pikepdf.Stream):
-        form = out.copy_foreign(contents)
-    else:
-        streams = list(contents) if isinstance(contents, Array) else []
-        form = out.make_stream(b"\n".join(stream.read_bytes() for stream in streams))
-    form.Type, form.Subtype = Name.XObject, Name.Form
-    form.BBox = Array([float(v) for v in page.mediabox])
-    resources = page.obj.get("/Resources") or Dictionary()
-    form.Resources = out.copy_foreign(resources if resources.is_indirect else source.make_indirect(resources))
-    return form
+def _forms(out: Pdf, source: Pdf) -> list[pikepdf.Object]:
+    """Each page of ``source`` as a form XObject in ``out``: its content stream (copied compressed,
+    as it is, when there is one: Typst writes one) and its resources. All are copied in one pass,
+    so objects shared between pages, such as fonts, are walked once (a pass per page took ten
+    times as long)."""
+    parts = []
+    for page in source.pages:
+        contents = page.obj.get("/Contents")
+        if not isinstance(contents, pikepdf.Stream):  # several streams, or none: one of them all
+            streams = list(contents) if isinstance(contents, Array) else []
+            contents = source.make_stream(b"\n".join(stream.read_bytes() for stream in streams))
+        parts.append(Array([contents, page.obj.get("/Resources") or Dictionary()]))
+    forms = []
+    for (form, resources), page in zip(out.copy_foreign(source.make_indirect(Array(parts))), source.pages):
+        form.Type, form.Subtype = Name.XObject, Name.Form
+        form.BBox = Array([float(v) for v in page.mediabox])
+        form.Resources = resources
+        forms.append(form)
+    return forms
