@@ -373,6 +373,33 @@ def serve(config: dict[str, Any], *, dev_addr: str = "127.0.0.1:8000") -> None:
                               keep=_kept_folders(config, context.DEFAULT_EDITION))
 
     mkdocs_serve_module.build = rebuild
+    mkdocs_serve_module.LiveReloadServer = _server_class()
     mkdocs_serve_module.serve(config_file=str(mkfile), docs_dir=str(root / "docs"), dev_addr=dev_addr,
                                    watch=[str(root / "seeds"), str(root / "handbook.yml"), str(overrides_dir(mkfile))],
                                    livereload=True)
+
+
+def _server_class():
+    """MkDocs' preview server, told of a saved file by the system (inotify) at once rather than by
+    its poll of every file each half second; as it is where inotify is missing."""
+    from mkdocs.livereload import LiveReloadServer
+
+    try:
+        from watchdog import events
+        from watchdog.observers.inotify import InotifyObserver
+    except ImportError:  # not Linux
+        return LiveReloadServer
+
+    class Changes(InotifyObserver):
+        """The changes the poll reports (files made, changed, moved, removed), not each file read."""
+
+        def schedule(self, handler, path, *, recursive=False, **_):
+            return super().schedule(handler, path, recursive=recursive, event_filter=[
+                events.FileCreatedEvent, events.FileModifiedEvent, events.FileMovedEvent, events.FileDeletedEvent])
+
+    class Server(LiveReloadServer):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.observer = Changes()
+
+    return Server
