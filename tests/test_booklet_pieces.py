@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
+import io
 import json
 from pathlib import Path
 from types import SimpleNamespace as NS
@@ -153,3 +154,19 @@ def test_force_typesets_a_volume_whose_data_did_not_change_again(config, tmp_pat
     settings = {**config, "booklet": {**config["booklet"], "piece_essays": 1, "volume_max_essays": 300}}
     [again] = build(settings, "zh-Hans", chapters=catalogue(), out_dir=tmp_path, copy_to_site=False, quiet=True, force=True)
     assert again.built and again.pdf.read_bytes() == made
+
+
+def test_a_damaged_piece_is_typeset_again(config, tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1417392000")
+    made = pieced(config, tmp_path / "cold").pdf.read_bytes()
+    out = tmp_path / "out"
+    result = pieced(config, out)
+    folder = pieces_folder(out / "zh-Hans" / "data.json")
+    [first, second, *_] = sorted(folder.glob("*.pdf"))
+    first.write_bytes(first.read_bytes()[: len(first.read_bytes()) // 2])  # cut short
+    empty = io.BytesIO()
+    pikepdf.new().save(empty)
+    second.write_bytes(empty.getvalue())  # a PDF, but not this piece
+    result.pdf.unlink()  # the volume is made again from its pieces
+    again = pieced(config, out)
+    assert again.pdf.read_bytes() == made

@@ -31,6 +31,7 @@ from typing import Any, Callable
 import pikepdf
 
 from ..files import write_atomic
+from . import BookletError
 from .chapters import _siblings
 
 # The contents' entries link to "handbook-page:<page>#<level>"; assembling points them at that page.
@@ -86,11 +87,11 @@ def typeset(compile: Compile, data: dict[str, Any], size: int, folder: Path, sal
     for _ in range(3):  # the same length unless a page number made the contents longer
         first, made, used = length + length % 2 + 1, [], {known.name}
         for piece in pieces:
-            pdf, name = _piece(compile, {**piece, "first_page": first}, folder, salt)
-            made.append((first, pdf, piece))
+            pdf, name, starts = _piece(compile, {**piece, "first_page": first}, folder, salt)
+            made.append((first, pdf, piece, starts))
             used.add(name)
             first += len(pdf.pages) + len(pdf.pages) % 2
-        essays = iter(first + start for first, pdf, piece in made for start in _starts(pdf, piece))
+        essays = iter(first + start for first, _, _, starts in made for start in starts)
         for chapter in front_data["chapters"]:
             for essay in chapter["essays"]:
                 essay["page"] = next(essays)
@@ -99,12 +100,12 @@ def typeset(compile: Compile, data: dict[str, Any], size: int, folder: Path, sal
             break
         length = len(front.pages)
     else:
-        raise RuntimeError("the volume's contents change length with their page numbers")
+        raise BookletError("the volume's contents change length with their page numbers")
     write_atomic(known, f"{length}\n".encode())
     for stale in folder.iterdir():
         if stale.name not in used:
             stale.unlink()
-    return assemble(front, [(pdf, piece) for _, pdf, piece in made])
+    return assemble(front, [(pdf, piece) for _, pdf, piece, _ in made])
 
 
 def _digest(data: dict[str, Any], salt: bytes) -> str:
@@ -112,18 +113,20 @@ def _digest(data: dict[str, Any], salt: bytes) -> str:
     return hashlib.sha256(hashlib.sha256(payload).digest() + salt).hexdigest()
 
 
-def _piece(compile: Compile, piece: dict[str, Any], folder: Path, salt: bytes) -> tuple[pikepdf.Pdf, str]:
-    """A piece's PDF, kept or typeset and kept; and its file name."""
+def _piece(compile: Compile, piece: dict[str, Any], folder: Path, salt: bytes) -> tuple[pikepdf.Pdf, str, list[int]]:
+    """A piece's PDF, kept or typeset and kept; its file name; where its essays start."""
     name = _digest(piece, salt) + ".pdf"
     kept = folder / name
     if kept.is_file():
         try:
-            return pikepdf.open(kept), name
-        except pikepdf.PdfError:
-            pass  # damaged: typeset again
+            pdf = pikepdf.open(kept)
+            return pdf, name, _starts(pdf, piece)
+        except (pikepdf.PdfError, IndexError, KeyError, AttributeError):
+            pass  # damaged: its bookmarks are not its essays'; typeset again
     pdf_bytes = compile(piece)
     write_atomic(kept, pdf_bytes)
-    return pikepdf.open(io.BytesIO(pdf_bytes)), name
+    pdf = pikepdf.open(io.BytesIO(pdf_bytes))
+    return pdf, name, _starts(pdf, piece)
 
 
 def _starts(pdf: pikepdf.Pdf, piece: dict[str, Any]) -> list[int]:
