@@ -330,3 +330,35 @@ def test_normalize_is_one_to_one_and_folds_scripts():
     text = "樹立五種意識"
     assert len(search.normalize(text, search.charmap(text))) == len(text)
 
+
+
+def test_a_recycled_version_is_made_the_same_as_the_working_copy(tmp_path):
+    """Publication makes the version before the live one hold exactly the working copy's files
+    (``build._mirror``): unchanged files kept, changed ones linked again, the rest removed."""
+    import os
+
+    from handbook.site.build import _link_tree, _mirror
+
+    def files(top: Path) -> dict[str, int | None]:
+        return {p.relative_to(top).as_posix(): (None if p.is_dir() else p.stat().st_ino) for p in sorted(top.rglob("*"))}
+
+    work = tmp_path / "work"
+    for name, text in {"index.html": "首页", "essays/a/index.html": "甲", "essays/b/index.html": "乙", "search/x.json": "{}"}.items():
+        (work / name).parent.mkdir(parents=True, exist_ok=True)
+        (work / name).write_text(text, encoding="utf-8")
+    old = tmp_path / "old"
+    _link_tree(str(work), str(old))
+    kept = (old / "essays" / "a" / "index.html").stat().st_ino
+    (old / "downloads").mkdir()
+    (old / "downloads" / "v.pdf").write_bytes(b"%PDF")  # not in the working copy: goes
+    os.symlink("elsewhere", old / "zh-Hant")
+    (work / "essays" / "b" / "index.html").unlink()
+    (work / "essays" / "b" / "index.html").write_text("乙（改）", encoding="utf-8")  # replaced, as the build does
+    shutil.rmtree(work / "search")
+    (work / "search").write_text("now a file", encoding="utf-8")
+    (work / "essays" / "c").mkdir()
+    (work / "essays" / "c" / "index.html").write_text("丙", encoding="utf-8")
+    _mirror(str(work), str(old))
+    assert files(old) == files(work)
+    assert (old / "essays" / "a" / "index.html").stat().st_ino == kept
+    assert (old / "essays" / "b" / "index.html").read_text(encoding="utf-8") == "乙（改）"

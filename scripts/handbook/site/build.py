@@ -212,17 +212,23 @@ def _docs_dir(config: dict[str, Any], edition: str) -> Path:
 
 def _publish(config: dict[str, Any], edition: str, staging: Path) -> None:
     """Publish the working copy ``staging`` as ``edition``: its files linked into a new version,
-    then one atomic switch of the edition's link."""
+    then one atomic switch of the edition's link. The new version is the one before the live
+    one, made the same as the working copy: only the files that changed are linked again."""
     store = Path(config["root"]) / "build" / "published"
     store.mkdir(parents=True, exist_ok=True)
     version = store / f"{edition}.{time.time_ns()}"
     for left in store.glob(f".{edition}.*.tmp"):  # of a publication killed half-way
-        shutil.rmtree(left, ignore_errors=True)
-    tmp = store / f".{version.name}.tmp"
-    _link_tree(str(staging), str(tmp))  # the working copy's files are never written into
-    os.rename(tmp, version)
+        _remove_behind(left)
     target = site_dir(config, edition)
     live = target.resolve() if target.is_dir() else None
+    tmp = store / f".{version.name}.tmp"
+    earlier = sorted((old for old in store.glob(f"{edition}.*") if old != live and old.is_dir()), key=lambda old: old.name)
+    if earlier:  # the working copy's files are never written into: a version shares most of them
+        os.rename(earlier[-1], tmp)
+        _mirror(str(staging), str(tmp))
+    else:
+        _link_tree(str(staging), str(tmp))
+    os.rename(tmp, version)
     if live is not None:
         # What other steps keep in the published folder: the booklets' PDFs, nested editions.
         if (live / "downloads").is_dir() and not (version / "downloads").exists():
@@ -255,7 +261,7 @@ _removals: list[threading.Thread] = []
 def _remove_behind(folder: Path) -> None:
     """Remove ``folder`` in a thread of its own: renamed at once out of the versions' names, then
     deleted while the build goes on (tens of thousands of entries take seconds)."""
-    gone = folder if folder.name.endswith(".gone") else folder.with_name(f".{folder.name}.gone")
+    gone = folder if folder.name.endswith(".gone") else folder.with_name(f".{folder.name.lstrip('.')}.gone")
     if gone != folder:
         os.rename(folder, gone)
     removal = threading.Thread(target=shutil.rmtree, args=(gone,), kwargs={"ignore_errors": True}, name="handbook-removal")
@@ -269,16 +275,45 @@ def wait_for_removals() -> None:
         _removals.pop().join()
 
 
+def _mirror(source: str, target: str) -> None:
+    """Make the folder ``target`` hold hard links to exactly the files below ``source``, linking
+    again only those whose file (inode) is not the one ``source`` has."""
+    with os.scandir(source) as entries:
+        wanted = {entry.name: entry for entry in entries}
+    with os.scandir(target) as entries:
+        present = {entry.name: entry for entry in entries}
+    for name, there in present.items():
+        entry = wanted.get(name)
+        path = os.path.join(target, name)
+        if entry is not None and entry.is_dir() and there.is_dir(follow_symlinks=False):
+            _mirror(entry.path, path)
+        elif entry is None or entry.is_dir() or there.is_dir(follow_symlinks=False) or entry.inode() != there.inode():
+            if there.is_dir(follow_symlinks=False):
+                shutil.rmtree(path)
+            else:
+                os.unlink(path)
+            if entry is not None:
+                _hard_link(entry, path)
+    for name, entry in wanted.items():
+        if name not in present:
+            _hard_link(entry, os.path.join(target, name))
+
+
 def _link_tree(source: str, target: str) -> None:
     """``target``: a new folder of hard links to the files below ``source`` (``shutil.copytree``
     with ``os.link`` makes the same, at ten times the cost, copying each folder's times too)."""
     os.mkdir(target)
     with os.scandir(source) as entries:
         for entry in entries:
-            if entry.is_dir():
-                _link_tree(entry.path, os.path.join(target, entry.name))
-            else:
-                os.link(entry.path, os.path.join(target, entry.name))
+            _hard_link(entry, os.path.join(target, entry.name))
+
+
+def _hard_link(entry: os.DirEntry, path: str) -> None:
+    """``path``: a hard link to the file ``entry``, or a folder of links to the files below it."""
+    if entry.is_dir():
+        _link_tree(entry.path, path)
+    else:
+        os.link(entry.path, path)
 
 
 def _link(path: Path, to: Path) -> None:
