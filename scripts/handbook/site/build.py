@@ -217,7 +217,7 @@ def _publish(config: dict[str, Any], edition: str, staging: Path) -> None:
     store = Path(config["root"]) / "build" / "published"
     store.mkdir(parents=True, exist_ok=True)
     version = store / f"{edition}.{time.time_ns()}"
-    for left in store.glob(f".{edition}.*.tmp"):  # of a publication killed half-way
+    for left in [*store.glob(f".{edition}.*.tmp"), *store.glob(f".{edition}.*.gone")]:  # of a build that ended half-way
         _remove_behind(left)
     target = site_dir(config, edition)
     live = target.resolve() if target.is_dir() else None
@@ -250,8 +250,6 @@ def _publish(config: dict[str, Any], edition: str, staging: Path) -> None:
     for old in store.glob(f"{edition}.*"):  # the previous version stays, for requests under way
         if old not in (version, live) and old.is_dir():
             _remove_behind(old)
-    for left in store.glob(f".{edition}.*.gone"):  # of a build that ended before removing them
-        _remove_behind(left)
 
 
 # The removals of old versions under way (``_remove_behind``); ``wait_for_removals`` ends them.
