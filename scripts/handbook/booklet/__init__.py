@@ -336,8 +336,8 @@ def _typeset_all(todo: list[_Volume], options: dict[str, Any], jobs: int) -> dic
                   file=sys.stderr)
         # the data's digest, the page count, the data's inputs' digest, each essay's first page
         starts = ",".join(map(str, outcome["starts"])) if outcome["starts"] is not None else "-"
-        volume.stamp.write_text(f"{volume.key} {outcome['pages']} {volume.inputs or '-'} {starts}\n")
-        volume.previous = volume.stamp.read_text().split()
+        volume.previous = [volume.key, str(outcome["pages"]), volume.inputs or "-", starts]
+        volume.stamp.write_text(" ".join(volume.previous) + "\n")
         done[volume] = (outcome["pages"], outcome["seconds"])
     return done
 
@@ -405,6 +405,13 @@ def contents_file(data_file: Path) -> Path:
     return data_file.with_name(f".{data_file.stem}.contents.json")
 
 
+def remove_data(data_file: Path) -> None:
+    """Remove a volume's data, its contents and its pieces."""
+    data_file.unlink(missing_ok=True)
+    contents_file(data_file).unlink(missing_ok=True)
+    shutil.rmtree(pieces_folder(data_file), ignore_errors=True)
+
+
 def _remove_stale(folder: Path, code: str, results: list[Result], extra: bool = False) -> None:
     """Remove the edition's PDFs in ``folder`` that are not among ``results`` (volumes of an
     earlier, larger build, or the single-volume files once there are volumes); with ``extra``,
@@ -420,10 +427,10 @@ def _remove_stale(folder: Path, code: str, results: list[Result], extra: bool = 
         if len(results) > 1:
             stale += [p for p in (folder / "data.json", folder / ".inputs.sha256") if p.exists()]
     for path in stale:
-        path.unlink(missing_ok=True)
         if path.suffix == ".json":
-            shutil.rmtree(pieces_folder(path), ignore_errors=True)
-            contents_file(path).unlink(missing_ok=True)
+            remove_data(path)
+        else:
+            path.unlink(missing_ok=True)
 
 
 def _publish(config: dict[str, Any], results: list[Result], root: Path, copy_to_site: bool, quiet: bool) -> list[Result]:

@@ -29,9 +29,8 @@ from types import SimpleNamespace
 from typing import Any, Callable
 
 from ..files import remove_leftovers, write_atomic
-from . import (MAIN_BOOK, Book, BookletError, Result, _fresh, _jobs, _typeset_all, _Volume, contents_file, copy_into_site, pieces_folder,
-               plan_book,
-               publish)
+from . import (MAIN_BOOK, Book, BookletError, Result, _fresh, _jobs, _typeset_all, _Volume, copy_into_site, plan_book, publish,
+               remove_data)
 from .chapters import chapter_stem
 from .data import booklet_options, build_date, editions, plan_volumes, volume_names
 
@@ -281,12 +280,11 @@ def _remove_gone(record: dict[str, Any], results: list[Result], out_root: Path) 
     now = {str(p) for r in results for p in (r.pdf, r.imposed, r.data) if p}
     for item in record.get("results", []):
         old = _result(item)
-        for path in (old.pdf, old.imposed, old.data):
+        for path in (old.pdf, old.imposed):
             if path and str(path) not in now:
                 path.unlink(missing_ok=True)
         if old.data and str(old.data) not in now:
-            shutil.rmtree(pieces_folder(old.data), ignore_errors=True)
-            contents_file(old.data).unlink(missing_ok=True)
+            remove_data(old.data)
         stems = {r.book for r in results if r.edition == old.edition}
         if old.book not in stems:
             shutil.rmtree(out_root / old.edition / ".books" / old.book, ignore_errors=True)

@@ -162,8 +162,11 @@ def assemble(front: pikepdf.Pdf, pieces: list[tuple[pikepdf.Pdf, dict[str, Any]]
                 _append(outline, items.pop(0))
             else:
                 for _ in chapter["essays"]:
-                    _append(_siblings(outline)[-1], items.pop(0))
+                    _append(outline.Last, items.pop(0))
     outline.Count = len(_siblings(outline))
+    for chapter in _siblings(outline):  # closed: minus the items it holds
+        if "/First" in chapter:
+            chapter.Count = -len(_siblings(chapter))
     # the bookmark of each chapter and essay, by its page number and level
     pages = {page.objgen: number for number, page in enumerate(pdf.pages, start=1)}
     targets = {(pages[item.Dest[0].objgen], level): item
@@ -179,7 +182,7 @@ def assemble(front: pikepdf.Pdf, pieces: list[tuple[pikepdf.Pdf, dict[str, Any]]
 
 
 def _append(parent: pikepdf.Object, item: pikepdf.Object) -> None:
-    """Make the outline item ``item`` the last under ``parent``; the parent's items stay closed."""
+    """Make the outline item ``item`` the last under ``parent``."""
     item.Parent = parent
     if "/Next" in item:
         del item["/Next"]
@@ -191,8 +194,6 @@ def _append(parent: pikepdf.Object, item: pikepdf.Object) -> None:
     else:
         last.Next, item.Prev = item, last
     parent.Last = item
-    if "/Type" not in parent or parent.Type != pikepdf.Name.Outlines:
-        parent.Count = -len(_siblings(parent))
 
 
 def _pad(pdf: pikepdf.Pdf) -> None:
