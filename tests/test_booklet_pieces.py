@@ -133,18 +133,37 @@ def test_an_edited_essay_retypesets_its_piece_and_the_volume_is_a_cold_builds(vo
     out = tmp_path / "out"
     pieced(config, out)
     folder = pieces_folder(out / "zh-Hans" / "data.json")
-    before = {path.name: path.stat().st_ino for path in folder.glob("*.pdf")}
+    typeset = lambda: {path.name: path.stat().st_ino for path in folder.glob("*.pdf") if not path.name.endswith(".front.pdf")}
+    before = typeset()
     assert len(before) == sum(len(chapter.essays) for chapter in catalogue())
     edited = catalogue()
     edited[-1].essays[0] = NS(slug="d", essay=essay("浅谈窗口民警的职业素养", 4, "2012-01-15"))  # the last essay, one paragraph more
     again = pieced(config, out, edited)
-    after = {path.name: path.stat().st_ino for path in folder.glob("*.pdf")}
+    after = typeset()
+    assert len(list(folder.glob("*.front.pdf"))) == 1  # the front matter's, the one before gone
     kept = set(before) & set(after)
     assert len(kept) == len(before) - 1 and len(after) == len(before)  # one piece typeset again, one gone
     assert all(before[name] == after[name] for name in kept)  # the others not even rewritten
     cold = pieced(config, tmp_path / "cold", edited)
     assert again.pdf.read_bytes() == cold.pdf.read_bytes()
     assert again.imposed.read_bytes() == cold.imposed.read_bytes()
+
+
+def test_an_edit_that_moves_no_page_keeps_the_front_matter(config, tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1417392000")
+    out = tmp_path / "out"
+    pieced(config, out)
+    folder = pieces_folder(out / "zh-Hans" / "data.json")
+    kept = {path.name: path.stat().st_ino for path in folder.glob("*.pdf")}
+    edited = catalogue()
+    blocks = edited[-1].essays[0].essay.blocks
+    blocks[0] = blocks[0]._replace(text=blocks[0].text.replace("窗口", "岗位", 1))  # the same length
+    again = pieced(config, out, edited)
+    assert again.built and again.pages == len(PdfReader(again.pdf).pages)
+    after = {path.name: path.stat().st_ino for path in folder.glob("*.pdf")}
+    assert len(set(after) - set(kept)) == 1  # the last essay's piece; the front matter is the one kept
+    assert [name for name in after if name.endswith(".front.pdf") and after[name] == kept.get(name)]
+    assert again.pdf.read_bytes() == pieced(config, tmp_path / "cold", edited).pdf.read_bytes()
 
 
 def test_force_typesets_a_volume_whose_data_did_not_change_again(config, tmp_path, monkeypatch):

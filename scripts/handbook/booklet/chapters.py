@@ -36,6 +36,8 @@ import pikepdf
 
 from . import IMPOSE_SOURCE, TEMPLATE, BookletError, Result, _Volume, contents_file, imposed_title
 from .data import Edition, build_date, chinese_number, editions, volume_names
+from .impose import saved
+
 
 def chapter_stem(number: int) -> str:
     """The file name stem of the ``number``-th chapter's PDF (1-based, catalogue order)."""
@@ -185,6 +187,4 @@ def assemble(front: pikepdf.Pdf, cut: dict[str, Any]) -> bytes:
             chapter = pikepdf.OutlineItem(cut["chapter"], offset + cut["starts"][0])
             chapter.children.extend(pikepdf.OutlineItem(title, offset + start) for title, start in zip(cut["titles"], cut["starts"]))
             outline.root.append(chapter)
-        written = io.BytesIO()
-        front.save(written, deterministic_id=True)
-    return written.getvalue()
+        return saved(front)

@@ -75,13 +75,19 @@ def impose(source: Path | Pdf, output: Path, title: str | None = None, date: dt.
         out.docinfo[Name.CreationDate] = out.docinfo[Name.ModDate] = date.strftime("D:%Y%m%d000000Z")
     if "/Lang" in pdf.Root:
         out.Root.Lang = pdf.Root.Lang
-    buffer = io.BytesIO()
-    # Streams are copied as they are compressed (no decoding); the file's ID is derived from its
-    # contents, so the same pages give the same bytes.
-    out.save(buffer, stream_decode_level=pikepdf.StreamDecodeLevel.none, object_stream_mode=pikepdf.ObjectStreamMode.generate,
-             deterministic_id=True)
-    write_atomic(output, buffer.getvalue())
+    write_atomic(output, saved(out))
     return len(sides)
+
+
+def saved(pdf: Pdf) -> bytes:
+    """``pdf`` as written to a file. Streams are copied as they are compressed (no decoding), the
+    small objects (the tagged structure's elements, above all) go into compressed object
+    streams, which makes a volume 40 % smaller and faster to write, and the file's ID is derived
+    from its contents, so the same pages give the same bytes."""
+    buffer = io.BytesIO()
+    pdf.save(buffer, stream_decode_level=pikepdf.StreamDecodeLevel.none, object_stream_mode=pikepdf.ObjectStreamMode.generate,
+             deterministic_id=True)
+    return buffer.getvalue()
 
 
 def _forms(out: Pdf, source: Pdf) -> list[pikepdf.Object]:

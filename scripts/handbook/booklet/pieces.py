@@ -33,6 +33,7 @@ import pikepdf
 from ..files import write_atomic
 from . import BookletError
 from .chapters import _siblings
+from .impose import saved
 
 # The contents' entries link to "handbook-page:<page>#<level>"; assembling points them at that page.
 PAGE_LINK = re.compile(r"handbook-page:(\d+)#(\d+)")
@@ -95,7 +96,8 @@ def typeset(compile: Compile, data: dict[str, Any], size: int, folder: Path, sal
         for chapter in front_data["chapters"]:
             for essay in chapter["essays"]:
                 essay["page"] = next(essays)
-        front = pikepdf.open(io.BytesIO(compile(front_data)))
+        front, name, _ = _kept(compile, front_data, folder, salt, suffix=".front.pdf")
+        used.add(name)
         if len(front.pages) == length:
             break
         length = len(front.pages)
@@ -115,18 +117,26 @@ def _digest(data: dict[str, Any], salt: bytes) -> str:
 
 def _piece(compile: Compile, piece: dict[str, Any], folder: Path, salt: bytes) -> tuple[pikepdf.Pdf, str, list[int]]:
     """A piece's PDF, kept or typeset and kept; its file name; where its essays start."""
-    name = _digest(piece, salt) + ".pdf"
+    return _kept(compile, piece, folder, salt, lambda pdf: _starts(pdf, piece))
+
+
+def _kept(compile: Compile, data: dict[str, Any], folder: Path, salt: bytes,
+          read: Callable[[pikepdf.Pdf], Any] = lambda pdf: len(pdf.pages), suffix: str = ".pdf") -> tuple[pikepdf.Pdf, str, Any]:
+    """The PDF typeset from ``data``, kept in ``folder`` under the digest of ``data`` and ``salt``
+    (or typeset and kept); its file name; what ``read`` reads from it. A kept file that ``read``
+    finds damaged (it raises) is typeset again."""
+    name = _digest(data, salt) + suffix
     kept = folder / name
     if kept.is_file():
         try:
             pdf = pikepdf.open(kept)
-            return pdf, name, _starts(pdf, piece)
+            return pdf, name, read(pdf)
         except (pikepdf.PdfError, IndexError, KeyError, AttributeError):
-            pass  # damaged: its bookmarks are not its essays'; typeset again
-    pdf_bytes = compile(piece)
+            pass  # damaged (for a piece: its bookmarks are not its essays'); typeset again
+    pdf_bytes = compile(data)
     write_atomic(kept, pdf_bytes)
     pdf = pikepdf.open(io.BytesIO(pdf_bytes))
-    return pdf, name, _starts(pdf, piece)
+    return pdf, name, read(pdf)
 
 
 def _starts(pdf: pikepdf.Pdf, piece: dict[str, Any]) -> list[int]:
@@ -176,9 +186,7 @@ def assemble(front: pikepdf.Pdf, pieces: list[tuple[pikepdf.Pdf, dict[str, Any]]
     if "/Metadata" in pdf.Root:  # Typst's XMP counts the front matter's pages
         xmp = pdf.Root.Metadata.read_bytes()
         pdf.Root.Metadata.write(re.sub(rb"<xmpTPg:NPages>\d+<", f"<xmpTPg:NPages>{len(pdf.pages)}<".encode(), xmp))
-    written = io.BytesIO()
-    pdf.save(written, deterministic_id=True)
-    return written.getvalue()
+    return saved(pdf)
 
 
 def _append(parent: pikepdf.Object, item: pikepdf.Object) -> None:
