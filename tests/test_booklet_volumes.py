@@ -8,6 +8,7 @@ Built from a few short sample essays with ``volume_max_essays: 2`` so the tests 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -167,6 +168,37 @@ def test_a_changed_essay_retypesets_only_its_volume(volumes, config, tmp_path, m
     assert [r.built for r in changed] == [False, False, True]
     assert [r.pdf.read_bytes() for r in changed[:2]] == before
     assert "修订" in PdfReader(changed[2].pdf).pages[4].extract_text()
+
+
+def test_an_unchanged_essay_is_not_converted_again(config, tmp_path, monkeypatch):
+    """A volume's data is exported again with the entries of its unchanged essays taken from the
+    data before (by their pages' digests), unless that data is not what its build wrote."""
+    from handbook.booklet import data as booklet_data
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    converted: list[str] = []
+    convert = booklet_data._converter
+    monkeypatch.setattr(booklet_data, "_converter", lambda opencc: lambda text: converted.append(text) or convert(opencc)(text))
+
+    def typeset(extra: str, out: Path):
+        chapters = catalogue(extra)
+        for entry in (entry for chapter in chapters for entry in chapter.essays):
+            entry.digest = hashlib.sha256(repr(entry.essay).encode()).hexdigest()
+        converted.clear()
+        [result] = build(with_limit(config, 10), "zh-Hant", chapters=chapters, out_dir=out, copy_to_site=False, quiet=True)
+        return result
+
+    out = tmp_path / "out"
+    typeset("", out)
+    assert "户政窗口规范化建设的几点思考" in converted
+    again = typeset("（修订）", out)
+    assert "浅谈窗口民警的职业素养（修订）" in converted and "户政窗口规范化建设的几点思考" not in converted
+    assert again.data.read_bytes() == typeset("（修订）", tmp_path / "cold").data.read_bytes()
+    data = json.loads(again.data.read_text(encoding="utf-8"))
+    data["chapters"][0]["essays"][1]["title"] = "改過"  # by hand: the data is no longer its build's
+    again.data.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    typeset("（再訂）", out)
+    assert "户政窗口规范化建设的几点思考" in converted
 
 
 def test_stale_volumes_are_removed_from_the_output_and_the_site(volumes, config, tmp_path, monkeypatch):

@@ -71,6 +71,7 @@ def parts_of(volume: Result) -> list[Part]:
     """The chapters' parts in a volume, in order, with their pages."""
     brief = contents_file(volume.data)
     data = json.loads((brief if brief.is_file() else volume.data).read_text(encoding="utf-8"))
+    data.pop("exported", None)  # what the data was made of, not part of it
     if volume.starts is not None and volume.key:  # as its build left them: the PDF is not read
         found = volume.pdf.stat()
         starts, digest = volume.starts, f"{volume.key} {found.st_size} {found.st_mtime_ns}"

@@ -11,7 +11,7 @@ import datetime as dt
 import os
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 # Page geometry and type per paper size. Sizes in points, margins in millimetres.
 PAPERS: dict[str, dict[str, Any]] = {
@@ -199,7 +199,7 @@ def build_date(essays: Iterable[Any], environ: dict[str, str] | None = None) -> 
 
 def export(chapters: Iterable[Any], config: dict[str, Any], edition: Edition,
            paper: str = "A5", date: dt.date | None | str = "auto", volume: tuple[int, int] | None = None,
-           continued: Sequence[bool] = (), layout: str = "book") -> dict[str, Any]:
+           continued: Sequence[bool] = (), layout: str = "book", known: Mapping[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     """The data for one edition's booklet.
 
     ``chapters`` is the catalogue (``handbook.catalogue.load_catalogue``): objects with ``.name``
@@ -209,6 +209,8 @@ def export(chapters: Iterable[Any], config: dict[str, Any], edition: Edition,
     ``i`` as the continuation of a chapter begun in the previous volume (its ``name`` says so, its
     ``title`` is the chapter's own: the chapter PDFs are cut from the volumes by these). ``layout`` "handout"
     sets essays one after another, without the blank pages that start each on a right-hand page.
+    ``known``: essays exported before in this edition, by the digest of the page each was read
+    from (the catalogue entry's ``digest``), used as they are instead of converted again.
     """
     chapters = list(chapters)
     essays = [getattr(entry, "essay", entry) for chapter in chapters for entry in chapter.essays]
@@ -223,6 +225,9 @@ def export(chapters: Iterable[Any], config: dict[str, Any], edition: Edition,
     for number, chapter in enumerate(chapters):
         items = []
         for entry in chapter.essays:
+            if known and getattr(entry, "digest", "") in known:
+                items.append(known[entry.digest])
+                continue
             essay = getattr(entry, "essay", entry)
             essay_title = to(essay.title)
             items.append({
