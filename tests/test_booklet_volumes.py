@@ -254,6 +254,33 @@ def test_unchanged_sources_are_recognised_for_every_volume(config, tmp_path, mon
     assert [(r.pdf, r.pages, r.built) for r in again] == [(r.pdf, r.pages, False) for r in first]
 
 
+def test_the_chapter_pdfs_are_cut_by_the_processes_typesetting_the_volumes(tmp_path, monkeypatch):
+    """Typesetting the handbook's volumes makes the chapter PDFs cut from them, so that the
+    chapters' own phase finds them up to date, and they are what that phase would make."""
+    from handbook import booklet, config as configuration
+    from handbook.booklet import books
+
+    from browser import make_project
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1600000000")
+    make_project(tmp_path, seeds=False)
+    small_volumes(tmp_path / "handbook.yml")
+    project = dict(configuration.load.__wrapped__(tmp_path / "handbook.yml"))
+    volumes = booklet.build(project, "zh-Hans", copy_to_site=False, quiet=True)
+    assert len(volumes) >= 2 and all(r.built for r in volumes)
+    out = tmp_path / "build" / "booklet" / "zh-Hans"
+    made = {path.name: path.read_bytes() for path in out.glob("chapter-*.pdf")}
+    assert made and len(made) % 2 == 0  # each with its imposed print file
+    with monkeypatch.context() as patch:
+        patch.setattr(books, "_typeset_all", lambda todo, *args: pytest.fail(f"{todo[0].pdf.name} typeset again") if todo else {})
+        chapters = [r for r in books.build_books(project, "chapters", quiet=True) if r.edition == "zh-Hans"]
+    assert sorted(p.name for r in chapters for p in (r.pdf, r.imposed)) == sorted(made)
+    for path in out.glob("chapter-*.pdf"):
+        path.unlink()
+    books.build_books(project, "chapters", quiet=True, force=True)
+    assert {path.name: path.read_bytes() for path in out.glob("chapter-*.pdf")} == made
+
+
 def test_home_page_links_every_volume(tmp_path, monkeypatch):
     from handbook import booklet, config as configuration, site
 

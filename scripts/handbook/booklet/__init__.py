@@ -99,6 +99,7 @@ class _Volume:
     cut: dict[str, Any] | None = None  # a chapter PDF: the volume's pages put after the typeset front (chapters.assemble)
     data: dict[str, Any] | None = None  # the data ``payload`` is made of, when it was made in this process
     exported: dict[str, Any] | None = None  # how ``data`` was made and of which pages (``_exported_before``)
+    cuts: list[dict[str, Any]] = field(default_factory=list)  # chapter PDFs to cut from it once typeset (``chapters.cuts``)
 
     @property
     def starts(self) -> list[int] | None:
@@ -149,6 +150,11 @@ def build(config: dict[str, Any], edition: str | None = None, *, paper: str | No
         (out / SOURCES_STAMP).unlink(missing_ok=True)
 
     todo = [v for vs in volumes.values() for v in vs if force or not _fresh(v)]
+    if out_dir is None and options.get("chapter_pdfs", True) and not force:
+        from .chapters import cuts
+
+        for code in codes:
+            cuts(volumes[code], set(todo))
     done = _typeset_all(todo, options, _jobs(options, len(todo)))
     results = []
     for code in codes:
@@ -342,21 +348,14 @@ def _typeset_all(todo: list[_Volume], options: dict[str, Any], jobs: int) -> dic
     tasks = []
     for volume in todo:
         volume.out.mkdir(parents=True, exist_ok=True)
-        volume.stamp.parent.mkdir(parents=True, exist_ok=True)
-        volume.stamp.unlink(missing_ok=True)
-        if volume.payload:
-            write_atomic(volume.data_file, volume.payload + "\n")
-            if volume.data:
-                contents = [{**chapter, "essays": [{k: v for k, v in essay.items() if k != "blocks"} for essay in chapter["essays"]]}
-                            for chapter in volume.data["chapters"]]
-                write_atomic(contents_file(volume.data_file), json.dumps({**volume.data, "chapters": contents, "exported": volume.exported},
-                                                                         ensure_ascii=False))
-        else:  # not exported again, its data being the same (``plan_book``), but typeset again (``--force``)
+        if not volume.payload:  # not exported again, its data being the same (``plan_book``), but typeset again (``--force``)
             volume.payload = volume.data_file.read_text(encoding="utf-8").strip()
+        _write_data(volume)
         tasks.append(dict(payload=volume.payload, pdf=str(volume.pdf), imposed=str(volume.imposed) if volume.imposed else None,
                           title=volume.title, date=volume.date or NO_DATE, paper=options["paper"],
                           threads=max(1, (os.cpu_count() or 1) // jobs), cut=volume.cut, data=volume.data,
-                          pieces=options["piece_essays"], kept=str(pieces_folder(volume.data_file))))
+                          pieces=options["piece_essays"], kept=str(pieces_folder(volume.data_file)),
+                          cuts=volume.cuts, key=volume.key, edition=volume.edition, options=options))
     outcomes = each_forked(_typeset, tasks, jobs)  # Typst never runs in this process: see handbook.forked
     for volume, outcome in zip(todo, outcomes):
         if isinstance(outcome, ProcessDied):
@@ -367,12 +366,29 @@ def _typeset_all(todo: list[_Volume], options: dict[str, Any], jobs: int) -> dic
         if outcome["fallbacks"]:
             print(f"booklet {label}: Noto CJK lacks some characters; Typst fell back to {', '.join(outcome['fallbacks'])}",
                   file=sys.stderr)
-        # the data's digest, the page count, the data's inputs' digest, each essay's first page
-        starts = ",".join(map(str, outcome["starts"])) if outcome["starts"] is not None else "-"
-        volume.previous = [volume.key, str(outcome["pages"]), volume.inputs or "-", starts]
-        volume.stamp.write_text(" ".join(volume.previous) + "\n")
+        _record(volume, outcome["pages"], outcome["starts"])
         done[volume] = (outcome["pages"], outcome["seconds"])
     return done
+
+
+def _write_data(volume: _Volume) -> None:
+    """Write the data a volume is typeset from (and its contents file, when the data was made
+    here), its stamp removed until it is typeset."""
+    volume.stamp.parent.mkdir(parents=True, exist_ok=True)
+    volume.stamp.unlink(missing_ok=True)
+    write_atomic(volume.data_file, volume.payload + "\n")
+    if volume.data:
+        contents = [{**chapter, "essays": [{k: v for k, v in essay.items() if k != "blocks"} for essay in chapter["essays"]]}
+                    for chapter in volume.data["chapters"]]
+        write_atomic(contents_file(volume.data_file), json.dumps({**volume.data, "chapters": contents, "exported": volume.exported},
+                                                                 ensure_ascii=False))
+
+
+def _record(volume: _Volume, pages: int, starts: list[int] | None) -> None:
+    """Stamp a typeset volume: the data's digest, the page count, the data's inputs' digest, each
+    essay's first page."""
+    volume.previous = [volume.key, str(pages), volume.inputs or "-", ",".join(map(str, starts)) if starts is not None else "-"]
+    volume.stamp.write_text(" ".join(volume.previous) + "\n")
 
 
 def _typeset(task: dict[str, Any]) -> dict[str, Any]:
@@ -385,12 +401,12 @@ def _typeset(task: dict[str, Any]) -> dict[str, Any]:
 
     started = time.perf_counter()
     day = task["date"]
-    timestamp = dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
     compiler = typst.Compiler(str(TEMPLATE))
     messages: list[str] = []
 
-    def compile(data: str | dict[str, Any]) -> bytes:
+    def compile(data: str | dict[str, Any], day: dt.date = day) -> bytes:
         payload = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False, sort_keys=True)
+        timestamp = dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
         try:
             pdf_bytes, warnings = compiler.compile_with_warnings(format="pdf", sys_inputs={"data": payload}, timestamp=timestamp)
         except typst.TypstError as error:  # a template bug, not a data problem: say where
@@ -417,14 +433,31 @@ def _typeset(task: dict[str, Any]) -> dict[str, Any]:
 
         pdf_bytes = assemble(pdf, task["cut"])
         pdf = pikepdf.open(io.BytesIO(pdf_bytes))
-    write_atomic(Path(task["pdf"]), pdf_bytes)
-    fallbacks = sorted(name for name in fonts_used(pdf) if not name.startswith(("NotoSerifCJK", "NotoSansCJK")))
-    if task["imposed"]:
-        impose(pdf, Path(task["imposed"]), title=task["title"], date=day, sheet_size=SHEETS.get(task["paper"]))
-    from .chapters import essay_starts
+    fallbacks = _write_pdf(pdf, pdf_bytes, task["pdf"], task["imposed"], task["title"], day, task["paper"])
+    from .chapters import assemble, cut_from, essay_starts
 
-    return {"pages": len(pdf.pages), "warnings": messages, "fallbacks": fallbacks, "starts": essay_starts(pdf),
+    starts = essay_starts(pdf)
+    if task.get("cuts"):
+        def make(chapter: _Volume, volume: pikepdf.Pdf) -> None:
+            _write_data(chapter)
+            made = assemble(pikepdf.open(io.BytesIO(compile(chapter.payload, chapter.date or NO_DATE))), chapter.cut, volume)
+            cut = pikepdf.open(io.BytesIO(made))
+            fallbacks.update(_write_pdf(cut, made, chapter.pdf, chapter.imposed, chapter.title, chapter.date or NO_DATE, task["paper"]))
+            _record(chapter, len(cut.pages), essay_starts(cut))
+
+        cut_from(pdf, task, starts, make)
+    return {"pages": len(pdf.pages), "warnings": messages, "fallbacks": sorted(fallbacks), "starts": starts,
             "seconds": time.perf_counter() - started}
+
+
+def _write_pdf(pdf: pikepdf.Pdf, pdf_bytes: bytes, path: str | Path, imposed: str | Path | None, title: str, day: dt.date,
+               paper: str) -> set[str]:
+    """Write a typeset PDF (``pdf``, read from ``pdf_bytes``) and its imposed print file; the
+    fonts it uses other than Noto CJK."""
+    write_atomic(Path(path), pdf_bytes)
+    if imposed:
+        impose(pdf, Path(imposed), title=title, date=day, sheet_size=SHEETS.get(paper))
+    return {name for name in fonts_used(pdf) if not name.startswith(("NotoSerifCJK", "NotoSansCJK"))}
 
 
 def pieces_folder(data_file: Path) -> Path:

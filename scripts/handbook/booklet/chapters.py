@@ -23,6 +23,7 @@ byte, as a cold build's.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import io
@@ -30,7 +31,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, Callable
 
 import pikepdf
 
@@ -69,16 +70,34 @@ def plan(config: dict[str, Any], options: dict[str, Any], out_root: Path, handbo
 
 def parts_of(volume: Result) -> list[Part]:
     """The chapters' parts in a volume, in order, with their pages."""
-    brief = contents_file(volume.data)
-    data = json.loads((brief if brief.is_file() else volume.data).read_text(encoding="utf-8"))
-    data.pop("exported", None)  # what the data was made of, not part of it
+    data = read_contents(volume.data)
     if volume.starts is not None and volume.key:  # as its build left them: the PDF is not read
-        found = volume.pdf.stat()
-        starts, digest = volume.starts, f"{volume.key} {found.st_size} {found.st_mtime_ns}"
+        starts, digest = volume.starts, pdf_digest(volume.key, volume.pdf)
     else:
         pdf = volume.pdf.read_bytes()
         with pikepdf.open(io.BytesIO(pdf)) as opened:
             starts, digest = essay_starts(opened), hashlib.sha256(pdf).hexdigest()
+    return split(volume, data, starts, digest)
+
+
+def read_contents(data_file: Path) -> dict[str, Any]:
+    """A volume's data, without its essays' text when its contents file is there."""
+    brief = contents_file(data_file)
+    data = json.loads((brief if brief.is_file() else data_file).read_text(encoding="utf-8"))
+    data.pop("exported", None)  # what the data was made of, not part of it
+    return data
+
+
+def pdf_digest(key: str, pdf: Path) -> str:
+    """What a chapter's part knows its volume's PDF by: the digest the volume was typeset from,
+    and the file's size and modification time (a PDF replaced since is another)."""
+    found = pdf.stat()
+    return f"{key} {found.st_size} {found.st_mtime_ns}"
+
+
+def split(volume: Any, data: dict[str, Any], starts: list[int], digest: str) -> list[Part]:
+    """The chapters' parts of ``volume`` (a ``Result``, or anything with its ``pdf`` and ``pages``),
+    typeset from ``data``, its essays starting on the pages ``starts``."""
     if len(starts) != sum(len(chapter["essays"]) for chapter in data["chapters"]):
         raise BookletError(f"{volume.pdf.name} has {len(starts)} essays' bookmarks and its data "
                            f"{sum(len(c['essays']) for c in data['chapters'])} essays: run `handbook booklet --force`")
@@ -90,6 +109,38 @@ def parts_of(volume: Result) -> list[Part]:
         part.end = following.starts[0]
     parts[-1].end = volume.pages
     return parts
+
+
+def cuts(volumes: list[_Volume], typeset: set[_Volume]) -> None:
+    """Before the ``typeset`` volumes of an edition's handbook (``volumes``, in order) are typeset:
+    tell each which chapter PDFs to cut from it as soon as it is (``cut_from``), with what those
+    need to know of the other volumes: the chapter's number, its part's, how many parts, its date.
+    The process typesetting the volume has its pages and Typst at hand; a phase of its own would
+    read the volume again and start Typst anew."""
+    parts = [Part(volume, data, chapter, [], "") for volume in volumes
+             for data in [volume.data or read_contents(volume.data_file)] for chapter in data["chapters"]]
+    for number, pieces in enumerate(by_chapter(parts), start=1):
+        date = chapter_date(pieces)
+        for count, part in enumerate(pieces, start=1):
+            if part.volume in typeset:
+                position = next(i for i, chapter in enumerate(part.data["chapters"]) if chapter is part.chapter)
+                part.volume.cuts.append({"number": number, "count": count, "parts": len(pieces), "date": date, "chapter": position})
+
+
+def cut_from(volume: pikepdf.Pdf, task: dict[str, Any], starts: list[int], make: Callable[[_Volume, pikepdf.Pdf], None]) -> None:
+    """Make the chapter PDFs ``task["cuts"]`` names from ``volume``, just typeset from ``task``'s
+    data: each part planned as ``plan`` will plan it (so that it is found up to date), and made
+    by ``make`` unless it is up to date already."""
+    from . import _fresh
+
+    data = task["data"] or json.loads(task["payload"])
+    pdf = Path(task["pdf"])
+    parts = split(SimpleNamespace(pdf=pdf, pages=len(volume.pages)), data, starts, pdf_digest(task["key"], pdf))
+    for cut in task["cuts"]:
+        chapter = plan_part(cut["number"], parts[cut["chapter"]], cut["count"], cut["parts"], cut["date"], task["edition"],
+                            task["options"], pdf.parent)
+        if not _fresh(chapter):
+            make(chapter, volume)
 
 
 def essay_starts(pdf: pikepdf.Pdf) -> list[int]:
@@ -123,33 +174,43 @@ def by_chapter(parts: list[Part]) -> list[list[Part]]:
 
 def plan_chapter(number: int, pieces: list[Part], edition: Edition, options: dict[str, Any], out: Path) -> list[_Volume]:
     """The PDFs of one chapter (one per part) in one edition, with their front matters and digests."""
+    date = chapter_date(pieces)
+    return [plan_part(number, part, count, len(pieces), date, edition, options, out) for count, part in enumerate(pieces, start=1)]
+
+
+def chapter_date(pieces: list[Part]) -> dt.date | None:
+    """The date on a chapter's covers: its latest essay's."""
+    return build_date(SimpleNamespace(meta={"date": essay["date"]}) for part in pieces for essay in part.chapter["essays"])
+
+
+def plan_part(number: int, part: Part, count: int, parts: int, date: dt.date | None, edition: Edition,
+              options: dict[str, Any], out: Path) -> _Volume:
+    """The PDF of the ``count``-th of the ``parts`` parts of chapter ``number``, with its front
+    matter and its digest."""
     import typst
 
     stem = chapter_stem(number)
     records = out / ".books" / stem
-    date = build_date(SimpleNamespace(meta={"date": essay["date"]}) for part in pieces for essay in part.chapter["essays"])
-    single = len(pieces) == 1
-    found = []
-    for count, (part, names) in enumerate(zip(pieces, volume_names(edition.code, len(pieces), stem)), start=1):
-        volume = _Volume(edition, count, len(pieces), out, out / names[0], out / names[1] if options["impose"] else None,
-                         records / (".inputs.sha256" if single else f".inputs-{count}.sha256"),
-                         records / ("data.json" if single else f"data-{count}.json"))
-        front = front_matter(part, None if single else (count, len(pieces)), date)
-        volume.payload = json.dumps(front, ensure_ascii=False, sort_keys=True)
-        volume.title = imposed_title(front)
-        volume.essays = len(part.chapter["essays"])
-        volume.date = date
-        volume.cut = {"source": str(part.volume.pdf), "first": part.starts[0], "end": part.end, "starts": part.starts,
-                      "chapter": part.chapter["name"], "titles": [essay["title"] for essay in part.chapter["essays"]]}
-        digest = hashlib.sha256()
-        for piece in (volume.payload.encode(), part.digest.encode(),
-                      repr((part.starts[0], part.end, options["paper"], options["impose"], getattr(typst, "__version__", ""))).encode(),
-                      TEMPLATE.read_bytes(), IMPOSE_SOURCE.read_bytes(), Path(__file__).read_bytes()):
-            digest.update(hashlib.sha256(piece).digest())
-        volume.key = digest.hexdigest()
-        volume.previous = volume.stamp.read_text().split() if volume.stamp.is_file() else []
-        found.append(volume)
-    return found
+    single = parts == 1
+    names = volume_names(edition.code, parts, stem)[count - 1]
+    volume = _Volume(edition, count, parts, out, out / names[0], out / names[1] if options["impose"] else None,
+                     records / (".inputs.sha256" if single else f".inputs-{count}.sha256"),
+                     records / ("data.json" if single else f"data-{count}.json"))
+    front = front_matter(part, None if single else (count, parts), date)
+    volume.payload = json.dumps(front, ensure_ascii=False, sort_keys=True)
+    volume.title = imposed_title(front)
+    volume.essays = len(part.chapter["essays"])
+    volume.date = date
+    volume.cut = {"source": str(part.volume.pdf), "first": part.starts[0], "end": part.end, "starts": part.starts,
+                  "chapter": part.chapter["name"], "titles": [essay["title"] for essay in part.chapter["essays"]]}
+    digest = hashlib.sha256()
+    for piece in (volume.payload.encode(), part.digest.encode(),
+                  repr((part.starts[0], part.end, options["paper"], options["impose"], getattr(typst, "__version__", ""))).encode(),
+                  TEMPLATE.read_bytes(), IMPOSE_SOURCE.read_bytes(), Path(__file__).read_bytes()):
+        digest.update(hashlib.sha256(piece).digest())
+    volume.key = digest.hexdigest()
+    volume.previous = volume.stamp.read_text().split() if volume.stamp.is_file() else []
+    return volume
 
 
 def front_matter(part: Part, volume: tuple[int, int] | None, date: dt.date | None) -> dict[str, Any]:
@@ -168,15 +229,16 @@ def front_matter(part: Part, volume: tuple[int, int] | None, date: dt.date | Non
                           "continued": part.chapter.get("continued", False), "essays": essays}]}
 
 
-def assemble(front: pikepdf.Pdf, cut: dict[str, Any]) -> bytes:
+def assemble(front: pikepdf.Pdf, cut: dict[str, Any], source: pikepdf.Pdf | None = None) -> bytes:
     """The chapter PDF: ``front`` (its cover, its blank back and the contents, typeset), a blank
     page when the front ends on a right-hand page (so each page keeps its side), then the volume's pages ``cut``
-    names, with page labels that read as the folios printed on the pages and bookmarks to the
-    chapter and its essays."""
+    names (read from ``source`` when it is open already), with page labels that read as the folios
+    printed on the pages and bookmarks to the chapter and its essays."""
     if len(front.pages) % 2:
         front.pages.append(front.pages[1])  # a copy of the cover's blank back
     offset = len(front.pages) - cut["first"]  # a volume's page index + offset = its index here
-    with pikepdf.open(cut["source"]) as volume:  # open until saved: qpdf copies the pages' streams when writing
+    # open until saved: qpdf copies the pages' streams when writing
+    with contextlib.nullcontext(source) if source is not None else pikepdf.open(cut["source"]) as volume:
         front.pages.extend(volume.pages[cut["first"]:cut["end"]])
         for page in front.pages[offset + cut["first"]:]:
             if "/StructParents" in page.obj:  # the volume's structure tree stays behind
