@@ -393,7 +393,8 @@ def _record(volume: _Volume, pages: int, starts: list[int] | None) -> None:
 
 def _typeset(task: dict[str, Any]) -> dict[str, Any]:
     """Typeset one volume (or a chapter's front matter, followed by the volume's pages it names)
-    and impose it, in a process forked for it (see ``_typeset_all``)."""
+    and impose it, in a process forked for it (see ``_typeset_all``); then the chapter PDFs cut
+    from it that ``task["cuts"]`` names (``chapters.cut_from``)."""
     # Typst lays out on a thread per core; with ``jobs`` runs side by side, more threads than the
     # cores each is given only add CPU time. Read when its first compile starts its threads.
     os.environ.setdefault("RAYON_NUM_THREADS", str(task["threads"]))
