@@ -13,9 +13,11 @@ import collections
 import datetime as dt
 import io
 import json
+import re
 from pathlib import Path
 from types import SimpleNamespace as NS
 
+import pdfplumber
 import pikepdf
 import pytest
 from pypdf import PdfReader
@@ -128,18 +130,24 @@ def test_every_tagged_page_has_its_entry_in_the_parent_tree(volumes):
         assert sorted(used) == sorted(keys)
 
 
+def kept_files(folder: Path, kind: str) -> dict[str, int]:
+    """The pieces kept in ``folder`` as typeset (``kind`` "typeset") or with their folios
+    ("stamped", named ``<digest>-<first page>.pdf``), and their inodes."""
+    pattern = re.compile(r"[0-9a-f]{64}\.pdf" if kind == "typeset" else r"[0-9a-f]{64}-\d+\.pdf")
+    return {path.name: path.stat().st_ino for path in folder.iterdir() if pattern.fullmatch(path.name)}
+
+
 def test_an_edited_essay_retypesets_its_piece_and_the_volume_is_a_cold_builds(volumes, config, tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1417392000")
     out = tmp_path / "out"
     pieced(config, out)
     folder = pieces_folder(out / "zh-Hans" / "data.json")
-    typeset = lambda: {path.name: path.stat().st_ino for path in folder.glob("*.pdf") if not path.name.endswith(".front.pdf")}
-    before = typeset()
-    assert len(before) == sum(len(chapter.essays) for chapter in catalogue())
+    before = kept_files(folder, "typeset")
+    assert len(before) == len(kept_files(folder, "stamped")) == sum(len(chapter.essays) for chapter in catalogue())
     edited = catalogue()
     edited[-1].essays[0] = NS(slug="d", essay=essay("浅谈窗口民警的职业素养", 4, "2012-01-15"))  # the last essay, one paragraph more
     again = pieced(config, out, edited)
-    after = typeset()
+    after = kept_files(folder, "typeset")
     assert len(list(folder.glob("*.front.pdf"))) == 1  # the front matter's, the one before gone
     kept = set(before) & set(after)
     assert len(kept) == len(before) - 1 and len(after) == len(before)  # one piece typeset again, one gone
@@ -147,6 +155,60 @@ def test_an_edited_essay_retypesets_its_piece_and_the_volume_is_a_cold_builds(vo
     cold = pieced(config, tmp_path / "cold", edited)
     assert again.pdf.read_bytes() == cold.pdf.read_bytes()
     assert again.imposed.read_bytes() == cold.imposed.read_bytes()
+
+
+def test_pieces_after_an_essay_grown_by_pages_are_not_typeset_again(config, tmp_path, monkeypatch):
+    """An essay that grows by two pages moves every later piece two pages on: their folios are
+    laid over them again, and they are not typeset again."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1417392000")
+    out = tmp_path / "out"
+    first = pieced(config, out)
+    folder = pieces_folder(out / "zh-Hans" / "data.json")
+    typeset, stamped = kept_files(folder, "typeset"), kept_files(folder, "stamped")
+    edited = catalogue()
+    edited[0].essays[1] = NS(slug="b", essay=essay("户政窗口规范化建设的几点思考", 12, "2013-05-02"))  # the second essay, longer
+    again = pieced(config, out, edited)
+    assert again.pages > first.pages
+    now = kept_files(folder, "typeset")
+    assert len(set(now) - set(typeset)) == 1 and all(typeset[name] == now[name] for name in set(now) & set(typeset))
+    restamped = set(kept_files(folder, "stamped")) - set(stamped)
+    assert len(restamped) == 3  # the second essay's piece, and the two after it
+    assert again.pdf.read_bytes() == pieced(config, tmp_path / "cold", edited).pdf.read_bytes()
+    with pdfplumber.open(again.pdf) as pdf:  # each page's folio its number, but for blank pages and the cover
+        for number, page in enumerate(pdf.pages, start=1):
+            folio = page.crop((0, page.height * 0.93, page.width, page.height)).extract_text()
+            assert folio in (str(number), ""), (number, folio)
+            assert folio or number == 1 or not page.chars, number
+
+
+def test_an_essay_added_half_way_typesets_the_piece_it_joins_and_no_other(config, tmp_path, monkeypatch):
+    """A piece ends after an essay picked by its page's name, not after a count of essays, so an
+    essay added in the middle of a volume changes its own piece; the later ones get new folios."""
+    from handbook.booklet.pieces import ends_piece
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1417392000")
+    settings = {**config, "booklet": {**config["booklet"], "piece_essays": 3, "volume_max_essays": 300}}
+
+    def chapters(*added: str):
+        names = [f"{n:02d}" for n in range(12)] + list(added)
+        return [NS(name="户籍窗口", essays=[NS(slug=name, essay=essay(f"窗口工作体会之{name}", 2 + int(name[:2]) % 3))
+                                           for name in sorted(names)])]
+
+    def typeset(out: Path, *added: str):
+        [result] = build(settings, "zh-Hans", chapters=chapters(*added), out_dir=out, copy_to_site=False, quiet=True)
+        return result
+
+    out = tmp_path / "out"
+    typeset(out)
+    folder = pieces_folder(out / "zh-Hans" / "data.json")
+    before = kept_files(folder, "typeset")
+    assert len(before) >= 3  # pieces before and after the one the essay joins
+    assert not ends_piece({"slug": "05a"}, 3)
+    again = typeset(out, "05a")
+    now = kept_files(folder, "typeset")
+    assert len(set(before) - set(now)) == 1 and len(set(now) - set(before)) == 1
+    assert all(before[name] == now[name] for name in set(before) & set(now))
+    assert again.pdf.read_bytes() == typeset(tmp_path / "cold", "05a").pdf.read_bytes()
 
 
 def test_an_edit_that_moves_no_page_keeps_the_front_matter(config, tmp_path, monkeypatch):
@@ -161,7 +223,7 @@ def test_an_edit_that_moves_no_page_keeps_the_front_matter(config, tmp_path, mon
     again = pieced(config, out, edited)
     assert again.built and again.pages == len(PdfReader(again.pdf).pages)
     after = {path.name: path.stat().st_ino for path in folder.glob("*.pdf")}
-    assert len(set(after) - set(kept)) == 1  # the last essay's piece; the front matter is the one kept
+    assert len(set(after) - set(kept)) == 2  # the last essay's piece, as typeset and with its folios; the front matter is kept
     assert [name for name in after if name.endswith(".front.pdf") and after[name] == kept.get(name)]
     assert again.pdf.read_bytes() == pieced(config, tmp_path / "cold", edited).pdf.read_bytes()
 

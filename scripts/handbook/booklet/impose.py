@@ -56,7 +56,7 @@ def impose(source: Path | Pdf, output: Path, title: str | None = None, date: dt.
     if sheet_w < 2 * width - 0.5 or sheet_h < height - 0.5:
         raise ValueError(f"two {width:.0f} × {height:.0f} pt pages do not fit a {sheet_w:.0f} × {sheet_h:.0f} pt sheet")
     out = Pdf.new()
-    forms = _forms(out, pdf)
+    forms = page_forms(out, pdf)
     sides = spreads(len(pdf.pages))
     for left, right in sides:
         names, ops = Dictionary(), []
@@ -90,7 +90,7 @@ def saved(pdf: Pdf) -> bytes:
     return buffer.getvalue()
 
 
-def _forms(out: Pdf, source: Pdf) -> list[pikepdf.Object]:
+def page_forms(out: Pdf, source: Pdf) -> list[pikepdf.Object]:
     """Each page of ``source`` as a form XObject in ``out``: its content stream (copied compressed,
     as it is, when there is one: Typst writes one) and its resources. All are copied in one pass,
     so objects shared between pages, such as fonts, are walked once (a pass per page took ten

@@ -1,14 +1,18 @@
-"""A volume typeset in pieces: its essays a run of ``booklet.piece_essays`` at a time, each run
-typeset on its own and kept, then put after the volume's front matter:
+"""A volume typeset in pieces: its essays a run of about ``booklet.piece_essays`` at a time, each
+run typeset on its own and kept, then put after the volume's front matter:
 
-    handbook-zh-Hans-2.pdf = front (cover, contents) + piece 1 (essays 1–20) + piece 2 (21–40) + …
+    handbook-zh-Hans-2.pdf = front (cover, contents) + piece 1 (essays 1–17) + piece 2 (18–41) + …
 
 Every essay starts on a right-hand page and nothing on its pages depends on the other essays but
-the folios, so a piece typeset apart, told the page number it starts on, gives the pages the
-whole volume would. A piece is kept (``data-<n>.pieces/<digest>.pdf``) under the digest of its
-data, its first page, the template and Typst's version: an edited essay retypesets its piece and
-the front matter, not the volume. When the edit changes the essay's page count, the pieces after
-it start on other pages and are typeset again too.
+the folios, so a piece typeset apart, on a right-hand first page and without folios, gives the
+pages the whole volume would; its folios are then laid over it, typeset by the same template
+(its folio layer), for the page it starts on. A piece is kept (``data-<n>.pieces/<digest>.pdf``)
+under the digest of its data, the template and Typst's version, and with its folios as
+``<digest>-<first page>.pdf``. An edited essay typesets its piece again and the front matter,
+not the volume; when the edit changes the essay's page count, the pieces after it start on
+other pages and get their folios anew, without being typeset again. A piece ends after an essay
+chosen by a digest of its page's name (one in ``piece_essays``), not after a count, so an essay
+added or removed half-way changes the piece it is in and no other.
 
 The front matter is typeset first with its contents' page numbers unknown (the numbers stand in a
 column of fixed width, so they do not change its length), which gives the first essay's page;
@@ -33,7 +37,7 @@ import pikepdf
 from ..files import write_atomic
 from . import BookletError
 from .chapters import _siblings
-from .impose import saved
+from .impose import page_forms, saved
 
 # The contents' entries link to "handbook-page:<page>#<level>"; assembling points them at that page.
 PAGE_LINK = re.compile(r"handbook-page:(\d+)#(\d+)")
@@ -41,18 +45,18 @@ Compile = Callable[[dict[str, Any]], bytes]
 
 
 def split(data: dict[str, Any], size: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """A volume's data (``data.export``) as its front matter's data and its pieces', each of
-    ``size`` essays (their ``first_page`` still to set).
+    """A volume's data (``data.export``) as its front matter's data and its pieces': a piece ends
+    after an essay that ``ends_piece`` (one in ``size``), or at ``2 × size`` essays.
 
     >>> essays = lambda *titles: [{"title": t, "short_title": t, "date": None, "blocks": []} for t in titles]
     >>> data = {"title": "手册", "subtitle": "选编", "date": "", "volume": "", "volumes": "",
     ...         "chapters": [{"name": "甲", "title": "甲", "continued": False, "essays": essays("一", "二", "三")},
     ...                      {"name": "乙", "title": "乙", "continued": False, "essays": essays("四")}]}
-    >>> front, pieces = split(data, 2)
+    >>> front, pieces = split(data, 1)
     >>> [[e["title"] for c in front["chapters"] for e in c["essays"]], front["front"], front["folio"]]
     [['一', '二', '三', '四'], True, '1']
     >>> [[(c["name"], c["opens"], [e["title"] for e in c["essays"]]) for c in p["chapters"]] for p in pieces]
-    [[('甲', True, ['一', '二'])], [('甲', False, ['三']), ('乙', True, ['四'])]]
+    [[('甲', True, ['一'])], [('甲', False, ['二'])], [('甲', False, ['三'])], [('乙', True, ['四'])]]
     """
     common = {key: value for key, value in data.items() if key != "chapters"}
     front = {**common, "front": True, "folio": "1",
@@ -61,16 +65,33 @@ def split(data: dict[str, Any], size: int) -> tuple[dict[str, Any], list[dict[st
                           for chapter in data["chapters"]]}
     # What only the cover shows stays out of the pieces, so that a new date or volume count keeps them.
     blank = {**common, "piece": True, "subtitle": "", "date": "", "volume": "", "volumes": ""}
-    runs = [(chapter, i, essay) for chapter in data["chapters"] for i, essay in enumerate(chapter["essays"])]
+    runs: list[list[tuple[dict[str, Any], int, dict[str, Any]]]] = [[]]
+    for chapter in data["chapters"]:
+        for i, essay in enumerate(chapter["essays"]):
+            runs[-1].append((chapter, i, essay))
+            if ends_piece(essay, size) or len(runs[-1]) >= 2 * size:
+                runs.append([])
     pieces = []
-    for start in range(0, len(runs), size):
+    for run in filter(None, runs):
         chapters: list[dict[str, Any]] = []
-        for chapter, i, essay in runs[start:start + size]:
+        for chapter, i, essay in run:
             if not chapters or chapters[-1]["name"] != chapter["name"] or i == 0:
                 chapters.append({**{k: v for k, v in chapter.items() if k != "essays"}, "opens": i == 0, "essays": []})
             chapters[-1]["essays"].append(essay)
         pieces.append({**blank, "chapters": chapters})
     return front, pieces
+
+
+def ends_piece(essay: dict[str, Any], size: int) -> bool:
+    """Whether a piece ends after ``essay``: one essay in ``size`` does, chosen by a digest of its
+    page's name (``slug``; its title when it has none), so an essay added or removed moves no
+    other piece's ends.
+
+    >>> sum(ends_piece({"slug": f"{n:05d}", "title": ""}, 20) for n in range(1000))  # about 1,000 / 20
+    56
+    """
+    key = (essay.get("slug") or essay["title"]).encode()
+    return int.from_bytes(hashlib.sha256(key).digest()[:4], "big") % size == 0
 
 
 def typeset(compile: Compile, data: dict[str, Any], size: int, folder: Path, salt: bytes) -> bytes:
@@ -88,15 +109,16 @@ def typeset(compile: Compile, data: dict[str, Any], size: int, folder: Path, sal
     for _ in range(3):  # the same length unless a page number made the contents longer
         first, made, used = length + length % 2 + 1, [], {known.name}
         for piece in pieces:
-            pdf, name, starts = _piece(compile, {**piece, "first_page": first}, folder, salt)
+            pdf, names, starts = _piece(compile, piece, first, folder, salt)
             made.append((first, pdf, piece, starts))
-            used.add(name)
+            used.update(names)
             first += len(pdf.pages) + len(pdf.pages) % 2
         essays = iter(first + start for first, _, _, starts in made for start in starts)
         for chapter in front_data["chapters"]:
             for essay in chapter["essays"]:
                 essay["page"] = next(essays)
-        front, name, _ = _kept(compile, front_data, folder, salt, suffix=".front.pdf")
+        name = _digest(front_data, salt) + ".front.pdf"
+        front, _ = _kept(folder / name, lambda: compile(front_data))
         used.add(name)
         if len(front.pages) == length:
             break
@@ -115,28 +137,69 @@ def _digest(data: dict[str, Any], salt: bytes) -> str:
     return hashlib.sha256(hashlib.sha256(payload).digest() + salt).hexdigest()
 
 
-def _piece(compile: Compile, piece: dict[str, Any], folder: Path, salt: bytes) -> tuple[pikepdf.Pdf, str, list[int]]:
-    """A piece's PDF, kept or typeset and kept; its file name; where its essays start."""
-    return _kept(compile, piece, folder, salt, lambda pdf: _starts(pdf, piece))
+def _piece(compile: Compile, piece: dict[str, Any], first: int, folder: Path, salt: bytes
+           ) -> tuple[pikepdf.Pdf, tuple[str, str], list[int]]:
+    """A piece's PDF with its folios from page ``first`` on, kept or made and kept; the names of
+    its files (as typeset, and with those folios); where its essays start. The piece as typeset
+    is kept too, so that when it comes to start on another page its folios are laid over it
+    again, and it is not typeset again."""
+    typeset, stamped = _digest(piece, salt) + ".pdf", f"{_digest(piece, salt)}-{first}.pdf"
+
+    def read(pdf: pikepdf.Pdf) -> list[int]:
+        return _starts(pdf, piece)
+
+    def with_folios() -> bytes:
+        pdf, _ = _kept(folder / typeset, lambda: compile(piece), read)
+        return _with_folios(compile, piece, pdf, first)
+
+    pdf, starts = _kept(folder / stamped, with_folios, read)
+    return pdf, (typeset, stamped), starts
 
 
-def _kept(compile: Compile, data: dict[str, Any], folder: Path, salt: bytes,
-          read: Callable[[pikepdf.Pdf], Any] = lambda pdf: len(pdf.pages), suffix: str = ".pdf") -> tuple[pikepdf.Pdf, str, Any]:
-    """The PDF typeset from ``data``, kept in ``folder`` under the digest of ``data`` and ``salt``
-    (or typeset and kept); its file name; what ``read`` reads from it. A kept file that ``read``
-    finds damaged (it raises) is typeset again."""
-    name = _digest(data, salt) + suffix
-    kept = folder / name
+def _kept(kept: Path, make: Callable[[], bytes], read: Callable[[pikepdf.Pdf], Any] = lambda pdf: len(pdf.pages)
+          ) -> tuple[pikepdf.Pdf, Any]:
+    """The PDF kept in ``kept``, or made by ``make`` and kept; what ``read`` reads from it. A kept
+    file that ``read`` finds damaged (it raises) is made again."""
     if kept.is_file():
         try:
             pdf = pikepdf.open(kept)
-            return pdf, name, read(pdf)
+            return pdf, read(pdf)
         except (pikepdf.PdfError, IndexError, KeyError, AttributeError):
-            pass  # damaged (for a piece: its bookmarks are not its essays'); typeset again
-    pdf_bytes = compile(data)
+            pass  # damaged (for a piece: its bookmarks are not its essays'); made again
+    pdf_bytes = make()
     write_atomic(kept, pdf_bytes)
     pdf = pikepdf.open(io.BytesIO(pdf_bytes))
-    return pdf, name, read(pdf)
+    return pdf, read(pdf)
+
+
+def _with_folios(compile: Compile, piece: dict[str, Any], pdf: pikepdf.Pdf, first: int) -> bytes:
+    """``pdf``, a piece as typeset, with the folios of its pages from page ``first`` on: its folio
+    layer (the template's ``folios``: a page per page, bearing its number) typeset and each of its
+    pages laid over the piece's, as a form XObject drawn after the page's own content. A page
+    without text (a blank before an essay's right-hand page) has no folio, as in a volume
+    typeset whole."""
+    blank = [b"BT" not in b"".join(stream.read_bytes() for stream in _streams(page)) for page in pdf.pages]
+    layer = {**{key: value for key, value in piece.items() if key != "chapters"}, "chapters": [],
+             "folios": [None if empty else first + number for number, empty in enumerate(blank)]}
+    forms = page_forms(pdf, pikepdf.open(io.BytesIO(compile(layer))))
+    # The page's own content in a saved graphics state, so nothing it leaves set moves the folio.
+    begin, end = pdf.make_stream(b"q\n"), pdf.make_stream(b"\nQ q /HbFolio Do Q\n")
+    for page, form, empty in zip(pdf.pages, forms, blank):
+        if empty:
+            continue
+        resources = page.obj.get("/Resources") or pikepdf.Dictionary()
+        xobjects = resources.get("/XObject") or pikepdf.Dictionary()
+        page.obj.Resources = pikepdf.Dictionary({**{key: resources[key] for key in resources.keys()},
+                                                 "/XObject": pikepdf.Dictionary({**{key: xobjects[key] for key in xobjects.keys()},
+                                                                                 "/HbFolio": form})})
+        page.obj.Contents = pikepdf.Array([begin, *_streams(page), end])
+    return saved(pdf)
+
+
+def _streams(page: pikepdf.Page) -> list[pikepdf.Object]:
+    """A page's content streams."""
+    contents = page.obj.get("/Contents")
+    return list(contents) if isinstance(contents, pikepdf.Array) else [contents] if contents is not None else []
 
 
 def _starts(pdf: pikepdf.Pdf, piece: dict[str, Any]) -> list[int]:
