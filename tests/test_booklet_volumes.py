@@ -170,6 +170,21 @@ def test_a_changed_essay_retypesets_only_its_volume(volumes, config, tmp_path, m
     assert "修订" in PdfReader(changed[2].pdf).pages[4].extract_text()
 
 
+def test_a_changed_template_typesets_every_volume_again(volumes, config, tmp_path, monkeypatch):
+    """The volumes' data is the same, but what typesets it is not: every volume is typeset again."""
+    import handbook.booklet
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    out = tmp_path / "out"
+    shutil.copytree(volumes.out / "zh-Hans", out / "zh-Hans")
+    typeset = lambda: build(with_limit(config, LIMIT), "zh-Hans", chapters=catalogue(), out_dir=out, copy_to_site=False, quiet=True)
+    assert [r.built for r in typeset()] == [False, False, False]
+    template = tmp_path / "handbook.typ"
+    template.write_text(handbook.booklet.TEMPLATE.read_text(encoding="utf-8") + "// changed\n", encoding="utf-8")
+    monkeypatch.setattr(handbook.booklet, "TEMPLATE", template)
+    assert [r.built for r in typeset()] == [True, True, True]
+
+
 def test_an_unchanged_essay_is_not_converted_again(config, tmp_path, monkeypatch):
     """A volume's data is exported again with the entries of its unchanged essays taken from the
     data before (by their pages' digests), unless that data is not what its build wrote."""

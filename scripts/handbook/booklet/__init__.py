@@ -231,18 +231,22 @@ def plan_book(book: Book, chapters: list[Any], config: dict[str, Any], edition: 
 
 def _inputs(selection: list[Any], cover: dict[str, Any], edition: Edition, options: dict[str, Any], date: dt.date | None,
             numbering: tuple[int, int], parts: list[tuple[int, int, int]], book: Book) -> str:
-    """A digest of what a volume's data is exported from: its essays (the digests their pages
-    were read by), the configuration, the edition, the options, the date, its place among the
-    volumes and the exporting code. Equal digests, equal data: the export (Traditional
-    conversion included) is skipped for every volume but the changed ones."""
+    """A digest of what a volume is made from: its essays (the digests their pages were read by),
+    the configuration, the edition, the options, the date, its place among the volumes, the
+    exporting code, and what typesets its data (the template, the code that puts it together and
+    imposes it, Typst's version). Equal digests, equal volume: the export (Traditional conversion
+    included) is skipped for every volume but the changed ones, and the volume is up to date."""
     from importlib.metadata import version
+
+    import typst
 
     essays = [getattr(entry, "digest", "") or repr(getattr(entry, "essay", entry)) for part in selection for entry in part.essays]
     digest = hashlib.sha256(json.dumps(
         [essays, [part.name for part in selection], {k: v for k, v in cover.items() if k != "root"}, repr(edition),
-         options, str(date), numbering, [first > 0 for _, first, _ in parts], repr(book), version("OpenCC")],
+         options, str(date), numbering, [first > 0 for _, first, _ in parts], repr(book), version("OpenCC"),
+         getattr(typst, "__version__", "")],
         ensure_ascii=False, sort_keys=True, default=str).encode())
-    for module in EXPORT_CODE:
+    for module in (*EXPORT_CODE, TEMPLATE, IMPOSE_SOURCE, PIECES_SOURCE):
         digest.update(module.read_bytes())
     return digest.hexdigest()
 

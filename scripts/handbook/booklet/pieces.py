@@ -8,7 +8,7 @@ the folios, so a piece typeset apart, on a right-hand first page and without fol
 pages the whole volume would; its folios are then laid over it, typeset by the same template
 (its folio layer), for the page it starts on. A piece is kept (``data-<n>.pieces/<digest>.pdf``)
 under the digest of its data, the template and Typst's version, and with its folios as
-``<digest>-<first page>.pdf``. An edited essay typesets its piece again and the front matter,
+``<digest with this code>-<first page>.pdf``. An edited essay typesets its piece again and the front matter,
 not the volume; when the edit changes the essay's page count, the pieces after it start on
 other pages and get their folios anew, without being typeset again. A piece ends after an essay
 chosen by a digest of its page's name (one in ``piece_essays``), not after a count, so an essay
@@ -42,6 +42,7 @@ from .impose import page_forms, saved
 # The contents' entries link to "handbook-page:<page>#<level>"; assembling points them at that page.
 PAGE_LINK = re.compile(r"handbook-page:(\d+)#(\d+)")
 Compile = Callable[[dict[str, Any]], bytes]
+STAMPING = hashlib.sha256(Path(__file__).read_bytes()).digest()
 
 
 def split(data: dict[str, Any], size: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -143,7 +144,8 @@ def _piece(compile: Compile, piece: dict[str, Any], first: int, folder: Path, sa
     its files (as typeset, and with those folios); where its essays start. The piece as typeset
     is kept too, so that when it comes to start on another page its folios are laid over it
     again, and it is not typeset again."""
-    typeset, stamped = _digest(piece, salt) + ".pdf", f"{_digest(piece, salt)}-{first}.pdf"
+    # With its folios, a piece is also what this code makes of it.
+    typeset, stamped = _digest(piece, salt) + ".pdf", f"{_digest(piece, salt + STAMPING)}-{first}.pdf"
 
     def read(pdf: pikepdf.Pdf) -> list[int]:
         return _starts(pdf, piece)
@@ -178,13 +180,12 @@ def _with_folios(compile: Compile, piece: dict[str, Any], pdf: pikepdf.Pdf, firs
     pages laid over the piece's, as a form XObject drawn after the page's own content. A page
     without text (a blank before an essay's right-hand page) has no folio, as in a volume
     typeset whole."""
-    blank = [b"BT" not in b"".join(stream.read_bytes() for stream in _streams(page)) for page in pdf.pages]
+    contents = [_content(page) for page in pdf.pages]
+    blank = [b"BT" not in content for content in contents]
     layer = {**{key: value for key, value in piece.items() if key != "chapters"}, "chapters": [],
              "folios": [None if empty else first + number for number, empty in enumerate(blank)]}
     forms = page_forms(pdf, pikepdf.open(io.BytesIO(compile(layer))))
-    # The page's own content in a saved graphics state, so nothing it leaves set moves the folio.
-    begin, end = pdf.make_stream(b"q\n"), pdf.make_stream(b"\nQ q /HbFolio Do Q\n")
-    for page, form, empty in zip(pdf.pages, forms, blank):
+    for page, content, form, empty in zip(pdf.pages, contents, forms, blank):
         if empty:
             continue
         resources = page.obj.get("/Resources") or pikepdf.Dictionary()
@@ -192,14 +193,17 @@ def _with_folios(compile: Compile, piece: dict[str, Any], pdf: pikepdf.Pdf, firs
         page.obj.Resources = pikepdf.Dictionary({**{key: resources[key] for key in resources.keys()},
                                                  "/XObject": pikepdf.Dictionary({**{key: xobjects[key] for key in xobjects.keys()},
                                                                                  "/HbFolio": form})})
-        page.obj.Contents = pikepdf.Array([begin, *_streams(page), end])
+        # One stream, as Typst writes (imposing copies it compressed as it is); the page's own
+        # content in a saved graphics state, so nothing it leaves set moves the folio.
+        page.obj.Contents = pdf.make_stream(b"q\n" + content + b"\nQ q /HbFolio Do Q\n")
     return saved(pdf)
 
 
-def _streams(page: pikepdf.Page) -> list[pikepdf.Object]:
-    """A page's content streams."""
+def _content(page: pikepdf.Page) -> bytes:
+    """A page's content, its streams joined."""
     contents = page.obj.get("/Contents")
-    return list(contents) if isinstance(contents, pikepdf.Array) else [contents] if contents is not None else []
+    streams = list(contents) if isinstance(contents, pikepdf.Array) else [contents] if contents is not None else []
+    return b"\n".join(stream.read_bytes() for stream in streams)
 
 
 def _starts(pdf: pikepdf.Pdf, piece: dict[str, Any]) -> list[int]:
