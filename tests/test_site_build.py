@@ -385,3 +385,32 @@ def test_publication_keeps_two_versions_and_clears_what_a_killed_build_left(tmp_
     assert [p.name.split(".")[0] for p in versions] == ["zh-Hans", "zh-Hans"]  # the live one and the one before
     assert (tmp_path / "site").resolve() == versions[-1]
     assert [(v / "a" / "index.html").read_text(encoding="utf-8") for v in versions] == ["二", "三"]
+
+
+def test_the_preview_is_not_told_of_its_own_writes(tmp_path):
+    """`make serve` rebuilds on a saved file, not on the pages its own cleaner wrote (atomically)
+    during the rebuild (a second rebuild for them held up the next save's)."""
+    import time
+
+    from watchdog.events import FileSystemEventHandler
+
+    from handbook.files import write_atomic
+    from handbook.site.build import _server_class
+
+    seen: list[str] = []
+    handler = FileSystemEventHandler()
+    handler.on_any_event = lambda event: seen.append(str(event.dest_path or event.src_path))
+    server = _server_class()(builder=lambda: None, host="127.0.0.1", port=0, root=str(tmp_path))
+    try:
+        server.observer.schedule(handler, str(tmp_path), recursive=True)
+        server.observer.start()
+        write_atomic(tmp_path / "ours.md", "written here")
+        (tmp_path / "theirs.md").write_text("written by an editor")
+        deadline = time.monotonic() + 10
+        while not any(path.endswith("theirs.md") for path in seen) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        server.observer.stop()
+        server.server_close()
+    assert any(path.endswith("theirs.md") for path in seen)
+    assert not any("ours.md" in path for path in seen), seen

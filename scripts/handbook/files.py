@@ -110,6 +110,16 @@ def _replace(path: Path, fill) -> None:
 _LEFTOVER = re.compile(r"\..+\.\d+-\d+\.tmp")
 
 
+def written_here(path: str) -> bool:
+    """Whether ``path`` is a temporary file through which this process writes (``write_atomic``).
+
+    >>> written_here(f"docs/.a.md.{os.getpid()}-7.tmp"), written_here("docs/.a.md.1-7.tmp"), written_here("docs/a.md")
+    (True, False, False)
+    """
+    name = os.path.basename(path)
+    return bool(_LEFTOVER.fullmatch(name)) and name.rsplit(".", 2)[1].split("-")[0] == str(os.getpid())
+
+
 def remove_leftovers(folder: Path) -> list[str]:
     """Remove the temporary files of writes cut short (a process killed) in ``folder``; their names.
     Call it only where no other process writes (under the build lock).

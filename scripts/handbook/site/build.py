@@ -24,9 +24,9 @@ import shutil
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
-from ..files import files_below
+from ..files import files_below, written_here
 from . import context
 
 log = logging.getLogger("handbook.site")
@@ -179,18 +179,21 @@ def _build_editions_served(config: dict[str, Any], site_root: Path) -> None:
                 log.warning("handbook: the %s edition was not built: %s", edition, error)
 
 
-def build_nested(config: dict[str, Any], site_root: Path) -> None:
-    """While serving: the other editions into their folders inside the served site; the first
-    time before the server starts, then in a thread of their own that starts once the default
-    edition's build is over."""
+def build_nested(config: dict[str, Any], site_root: Path, index: Callable[[], Any]) -> None:
+    """While serving: ``index`` (the default edition's search index), then the other editions into
+    their folders inside the served site; the first time before the server starts, then in a
+    thread of their own that starts once the default edition's build is over, so that the browser
+    shows a saved change without waiting for them."""
     first = site_root not in _served
     _served.add(site_root)
 
     def work() -> None:
         with _serving:
+            index()
             _build_editions_served(config, site_root)
 
     if first:  # the default edition's build holds the lock: this one runs in its stead
+        index()
         _build_editions_served(config, site_root)
     else:
         threading.Thread(target=work, name="handbook-editions", daemon=True).start()
@@ -423,11 +426,23 @@ def _server_class():
     except ImportError:  # not Linux
         return LiveReloadServer
 
+    class NotOurs(events.FileSystemEventHandler):
+        """The watcher's handler, told of every change but this process's own atomic writes: the
+        pages the cleaner rewrites during a rebuild are in that rebuild already, and a second
+        rebuild for them held up the next save's."""
+
+        def __init__(self, handler):
+            self.handler = handler
+
+        def dispatch(self, event):
+            if not written_here(os.fsdecode(event.src_path)):
+                self.handler.dispatch(event)
+
     class Changes(InotifyObserver):
         """The changes the poll reports (files made, changed, moved, removed), not each file read."""
 
         def schedule(self, handler, path, *, recursive=False, **_):
-            return super().schedule(handler, path, recursive=recursive, event_filter=[
+            return super().schedule(NotOurs(handler), path, recursive=recursive, event_filter=[
                 events.FileCreatedEvent, events.FileModifiedEvent, events.FileMovedEvent, events.FileDeletedEvent])
 
     class Server(LiveReloadServer):

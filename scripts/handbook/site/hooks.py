@@ -19,6 +19,7 @@ imported the ordinary (absolute) way.
 from __future__ import annotations
 
 import bisect
+import functools
 import logging
 import os
 import posixpath
@@ -375,11 +376,15 @@ def on_post_build(config) -> None:
     run = _state["run"]
     pages = {_url_of(src_uri, config): entry for src_uri, entry in run.search_pages.items()}
     run.search_pages = {}
-    search.index_site(Path(config.site_dir), run.config, run.edition, _search_order(config), pages, run.search_cache)
+    index = functools.partial(search.index_site, Path(config.site_dir), run.config, run.edition, _search_order(config), pages,
+                              run.search_cache)
     if (context.serving or run.serving) and run.edition == context.DEFAULT_EDITION:
         from handbook.site.build import build_nested
 
-        build_nested(run.config, Path(config.site_dir))  # `make serve` previews every edition
+        # `make serve` previews every edition; the browser reloads before the search index follows
+        build_nested(run.config, Path(config.site_dir), index)
+    else:
+        index()
 
 
 def _search_order(config) -> list[tuple[str, str]]:
