@@ -15,10 +15,10 @@ volumes split (more than ``booklet.volume_max_essays`` essays) gives a PDF per p
 the volumes are (``chapter-<n>-<edition>-1.pdf`` …). The volumes' fonts come with their pages.
 
 Each chapter PDF is cached on the digest of what it is made of: its front matter's data, the
-volume's PDF and where its pages stand in it, the template and this code. A changed essay
-retypesets its volume and makes again the chapter PDFs cut from that volume (a few pages typeset
-each): the volume's fonts, subset anew, come with its pages, so a chapter PDF is the same, byte for
-byte, as a cold build's.
+volume's PDF and where its pages stand in it, the template and this code. A changed essay makes
+its volume again and so the chapter PDFs cut from that volume (a few pages typeset each), in the
+process that typeset the volume (``cut_from``); a chapter whose pages did not change comes out
+the same, byte for byte, and its file is left as it was. Each is the same as a cold build's.
 """
 
 from __future__ import annotations
