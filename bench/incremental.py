@@ -62,10 +62,10 @@ def utf8_seed(project: Path, fraction: float) -> Path:
     raise RuntimeError("no UTF-8 seed")
 
 
-def edit(seed: Path) -> None:
+def edit(seed: Path, mark: str = MARK) -> None:
     text = seed.read_text(encoding="utf-8")
     cut = text.index("。", len(text) // 2) + 1
-    seed.write_text(text[:cut] + MARK + text[cut:], encoding="utf-8")
+    seed.write_text(text[:cut] + mark + text[cut:], encoding="utf-8")
 
 
 def new_seed(project: Path, name: str) -> Path:
@@ -91,9 +91,10 @@ def serve_latency(project: Path, log: Path, repeat: int = 3) -> list[float]:
             seed = utf8_seed(project, 0.3 + 0.1 * attempt)
             page = _page_of(project, seed.name)
             time.sleep(1.5)  # the server's watcher settles
-            edit(seed)
+            mark = f"预览第{attempt + 1}次加在这里的一句话。"  # not the body edit's mark, which a seed may hold already
+            edit(seed, mark)
             saved = time.perf_counter()
-            _wait(lambda: MARK in (_get(base + page) or ""), 120)
+            _wait(lambda: mark in (_get(base + page) or ""), 120)
             times.append(time.perf_counter() - saved)
         return times
     finally:
