@@ -107,7 +107,7 @@ def _replace(path: Path, fill) -> None:
         raise
 
 
-_LEFTOVER = re.compile(r"\..+\.\d+-\d+\.tmp")
+_LEFTOVER = re.compile(r"\..+\.(\d+)-\d+\.tmp")  # the writing process's id, then a serial number (``_replace``)
 
 
 def written_here(path: str) -> bool:
@@ -116,8 +116,8 @@ def written_here(path: str) -> bool:
     >>> written_here(f"docs/.a.md.{os.getpid()}-7.tmp"), written_here("docs/.a.md.1-7.tmp"), written_here("docs/a.md")
     (True, False, False)
     """
-    name = os.path.basename(path)
-    return bool(_LEFTOVER.fullmatch(name)) and name.rsplit(".", 2)[1].split("-")[0] == str(os.getpid())
+    found = _LEFTOVER.fullmatch(os.path.basename(path))
+    return found is not None and found[1] == str(os.getpid())
 
 
 def remove_leftovers(folder: Path) -> list[str]:

@@ -188,10 +188,9 @@ def plan_book(book: Book, chapters: list[Any], config: dict[str, Any], edition: 
               out: Path, records: Path, date: dt.date | None) -> list[_Volume]:
     """The volumes of ``book`` (the essays of ``chapters``) in one edition, with the digest of
     everything that shapes each; PDFs go to ``out``, data and stamps to ``records``."""
-    import typst
-
     plan = plan_volumes([len(chapter.essays) for chapter in chapters], options["volume_max_essays"])
     found = []
+    converted_by, typeset_by = _converted_by(edition), _typeset_by(options)
     cover = {**config, "title": book.title if book.title is not None else config.get("title", ""),
              "subtitle": book.subtitle if book.title is not None else config.get("subtitle", "")}
     for number, (parts, names) in enumerate(zip(plan, volume_names(edition.code, len(plan), book.stem)), start=1):
@@ -205,12 +204,11 @@ def plan_book(book: Book, chapters: list[Any], config: dict[str, Any], edition: 
         volume.essays = sum(len(part.essays) for part in selection)
         volume.date = date
         volume.previous = volume.stamp.read_text().split() if volume.stamp.is_file() else []
-        volume.inputs = _inputs(selection, cover, edition, options, date, (number, len(plan)), parts, book)
+        volume.inputs = _inputs(selection, cover, options, date, (number, len(plan)), parts, book, converted_by + typeset_by)
         if volume.previous[2:3] == [volume.inputs] and _made(volume):  # its data would be the same: not exported
             volume.key = volume.previous[0]
             found.append(volume)
             continue
-        converted_by = _converted_by(edition)
         data = export(selection, cover, edition, paper=options["paper"], date=date,
                       volume=None if single else (number, len(plan)),
                       continued=[first > 0 for _, first, _ in parts], layout=book.layout,
@@ -220,35 +218,23 @@ def plan_book(book: Book, chapters: list[Any], config: dict[str, Any], edition: 
         volume.exported = {"by": converted_by, "data": hashlib.sha256(volume.payload.encode()).hexdigest(),
                            "essays": [getattr(entry, "digest", "") for part in selection for entry in part.essays]}
         volume.title = imposed_title(data)
-        digest = hashlib.sha256()
-        for part in (volume.payload.encode(), TEMPLATE.read_bytes(), IMPOSE_SOURCE.read_bytes(), PIECES_SOURCE.read_bytes(),
-                     repr((options["paper"], options["impose"], options["piece_essays"], getattr(typst, "__version__", ""))).encode()):
-            digest.update(hashlib.sha256(part).digest())
-        volume.key = digest.hexdigest()
+        volume.key = hashlib.sha256(hashlib.sha256(volume.payload.encode()).digest() + typeset_by.encode()).hexdigest()
         found.append(volume)
     return found
 
 
-def _inputs(selection: list[Any], cover: dict[str, Any], edition: Edition, options: dict[str, Any], date: dt.date | None,
-            numbering: tuple[int, int], parts: list[tuple[int, int, int]], book: Book) -> str:
+def _inputs(selection: list[Any], cover: dict[str, Any], options: dict[str, Any], date: dt.date | None,
+            numbering: tuple[int, int], parts: list[tuple[int, int, int]], book: Book, made_by: str) -> str:
     """A digest of what a volume is made from: its essays (the digests their pages were read by),
-    the configuration, the edition, the options, the date, its place among the volumes, the
-    exporting code, and what typesets its data (the template, the code that puts it together and
-    imposes it, Typst's version). Equal digests, equal volume: the export (Traditional conversion
-    included) is skipped for every volume but the changed ones, and the volume is up to date."""
-    from importlib.metadata import version
-
-    import typst
-
+    the configuration, the options, the date, its place among the volumes, and ``made_by``: what
+    exports its data (``_converted_by``) and what typesets it (``_typeset_by``). Equal digests,
+    equal volume: the export (Traditional conversion included) is skipped for every volume but
+    the changed ones, and the volume is up to date."""
     essays = [getattr(entry, "digest", "") or repr(getattr(entry, "essay", entry)) for part in selection for entry in part.essays]
-    digest = hashlib.sha256(json.dumps(
-        [essays, [part.name for part in selection], {k: v for k, v in cover.items() if k != "root"}, repr(edition),
-         options, str(date), numbering, [first > 0 for _, first, _ in parts], repr(book), version("OpenCC"),
-         getattr(typst, "__version__", "")],
-        ensure_ascii=False, sort_keys=True, default=str).encode())
-    for module in (*EXPORT_CODE, TEMPLATE, IMPOSE_SOURCE, PIECES_SOURCE):
-        digest.update(module.read_bytes())
-    return digest.hexdigest()
+    return hashlib.sha256(json.dumps(
+        [essays, [part.name for part in selection], {k: v for k, v in cover.items() if k != "root"},
+         options, str(date), numbering, [first > 0 for _, first, _ in parts], repr(book), made_by],
+        ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _converted_by(edition: Edition) -> str:
@@ -259,6 +245,18 @@ def _converted_by(edition: Edition) -> str:
     digest = hashlib.sha256(repr((edition, version("OpenCC"))).encode())
     for module in EXPORT_CODE:
         digest.update(module.read_bytes())
+    return digest.hexdigest()
+
+
+def _typeset_by(options: dict[str, Any]) -> str:
+    """A digest of what makes a volume's PDFs of its data: the template, the code that puts its
+    pieces together and imposes it, the options they read and Typst's version."""
+    import typst
+
+    digest = hashlib.sha256()
+    for part in (TEMPLATE.read_bytes(), IMPOSE_SOURCE.read_bytes(), PIECES_SOURCE.read_bytes(),
+                 repr((options["paper"], options["impose"], options["piece_essays"], getattr(typst, "__version__", ""))).encode()):
+        digest.update(hashlib.sha256(part).digest())
     return digest.hexdigest()
 
 
@@ -432,15 +430,13 @@ def _typeset(task: dict[str, Any]) -> dict[str, Any]:
         raise BookletError(
             f"{fonts[0]}: the booklet needs Noto Serif CJK and Noto Sans CJK "
             "(Debian: fonts-noto-cjk; `scripts/system-deps.sh build` installs it)")
+    from .chapters import assemble, cut_from, essay_starts
+
     pdf = pikepdf.open(io.BytesIO(pdf_bytes))
     if task["cut"]:
-        from .chapters import assemble
-
         pdf_bytes = assemble(pdf, task["cut"])
         pdf = pikepdf.open(io.BytesIO(pdf_bytes))
     fallbacks = _write_pdf(pdf, pdf_bytes, task["pdf"], task["imposed"], task["title"], day, task["paper"])
-    from .chapters import assemble, cut_from, essay_starts
-
     starts = essay_starts(pdf)
     if task.get("cuts"):
         def make(chapter: _Volume, volume: pikepdf.Pdf) -> None:

@@ -99,8 +99,7 @@ def page_forms(out: Pdf, source: Pdf) -> list[pikepdf.Object]:
     for page in source.pages:
         contents = page.obj.get("/Contents")
         if not isinstance(contents, pikepdf.Stream):  # several streams, or none: one of them all
-            streams = list(contents) if isinstance(contents, Array) else []
-            contents = source.make_stream(b"\n".join(stream.read_bytes() for stream in streams))
+            contents = source.make_stream(page_content(page))
         parts.append(Array([contents, page.obj.get("/Resources") or Dictionary()]))
     forms = []
     for (form, resources), page in zip(out.copy_foreign(source.make_indirect(Array(parts))), source.pages):
@@ -109,3 +108,10 @@ def page_forms(out: Pdf, source: Pdf) -> list[pikepdf.Object]:
         form.Resources = resources
         forms.append(form)
     return forms
+
+
+def page_content(page: pikepdf.Page) -> bytes:
+    """A page's content, its streams (if several) joined."""
+    contents = page.obj.get("/Contents")
+    streams = list(contents) if isinstance(contents, Array) else [contents] if contents is not None else []
+    return b"\n".join(stream.read_bytes() for stream in streams)

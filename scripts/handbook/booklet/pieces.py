@@ -37,7 +37,7 @@ import pikepdf
 from ..files import write_atomic
 from . import BookletError
 from .chapters import _siblings
-from .impose import page_forms, saved
+from .impose import page_content, page_forms, saved
 
 # The contents' entries link to "handbook-page:<page>#<level>"; assembling points them at that page.
 PAGE_LINK = re.compile(r"handbook-page:(\d+)#(\d+)")
@@ -180,7 +180,7 @@ def _with_folios(compile: Compile, piece: dict[str, Any], pdf: pikepdf.Pdf, firs
     pages laid over the piece's, as a form XObject drawn after the page's own content. A page
     without text (a blank before an essay's right-hand page) has no folio, as in a volume
     typeset whole."""
-    contents = [_content(page) for page in pdf.pages]
+    contents = [page_content(page) for page in pdf.pages]
     blank = [b"BT" not in content for content in contents]
     layer = {**{key: value for key, value in piece.items() if key != "chapters"}, "chapters": [],
              "folios": [None if empty else first + number for number, empty in enumerate(blank)]}
@@ -197,13 +197,6 @@ def _with_folios(compile: Compile, piece: dict[str, Any], pdf: pikepdf.Pdf, firs
         # content in a saved graphics state, so nothing it leaves set moves the folio.
         page.obj.Contents = pdf.make_stream(b"q\n" + content + b"\nQ q /HbFolio Do Q\n")
     return saved(pdf)
-
-
-def _content(page: pikepdf.Page) -> bytes:
-    """A page's content, its streams joined."""
-    contents = page.obj.get("/Contents")
-    streams = list(contents) if isinstance(contents, pikepdf.Array) else [contents] if contents is not None else []
-    return b"\n".join(stream.read_bytes() for stream in streams)
 
 
 def _starts(pdf: pikepdf.Pdf, piece: dict[str, Any]) -> list[int]:

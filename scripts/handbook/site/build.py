@@ -188,15 +188,17 @@ def build_nested(config: dict[str, Any], site_root: Path, index: Callable[[], An
     _served.add(site_root)
 
     def work() -> None:
-        with _serving:
-            index()
-            _build_editions_served(config, site_root)
-
-    if first:  # the default edition's build holds the lock: this one runs in its stead
         index()
         _build_editions_served(config, site_root)
+
+    def behind() -> None:
+        with _serving:
+            work()
+
+    if first:  # the default edition's build holds the lock: this one runs in its stead
+        work()
     else:
-        threading.Thread(target=work, name="handbook-editions", daemon=True).start()
+        threading.Thread(target=behind, name="handbook-editions", daemon=True).start()
 
 
 def _essays_uri(config: dict[str, Any]) -> str:
