@@ -6,10 +6,12 @@ The site's navigation and home page and the booklet's contents all come from her
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import pickle
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -66,6 +68,16 @@ def load_catalogue(config: dict, folder: Path | None = None, keep: Callable[[str
     seed-name order; chapters with no essays are left out. ``keep``, given a page's Markdown, says
     whether to read that essay at all (a quick test, so that a few essays of thousands are parsed)."""
     folder = folder or Path(config["root"]) / config["paths"]["essays"]
+    if _held is not None and keep is None and _held[0] == _held_key(config, folder):
+        return [Chapter(chapter.name, list(chapter.essays)) for chapter in _held[1]]
+    chapters, parsed = _read(config, folder, keep)
+    if keep is None:  # every page was read: the cache keeps exactly these
+        parsed.save()
+    return chapters
+
+
+def _read(config: dict, folder: Path, keep: Callable[[str], bool] | None) -> tuple[list[Chapter], ParsedPages]:
+    """``load_catalogue``'s chapters, and the parsed pages' cache, not saved yet."""
     names = [chapter["name"] for chapter in config.get("chapters") or []] + [config["default_chapter"]]
     chapters = {name: Chapter(name) for name in names}
     parsed = ParsedPages(Path(config["root"]) / "build" / "cache" / "pages.pickle")
@@ -77,11 +89,36 @@ def load_catalogue(config: dict, folder: Path | None = None, keep: Callable[[str
         essay, digest = parsed.parse(text, path.name)
         name = chapter_of(essay, config)
         chapters.setdefault(name, Chapter(name)).essays.append(Entry(path, path.stem, essay, digest))
-    if keep is None:  # every page was read: the cache keeps exactly these
-        parsed.save()
     for chapter in chapters.values():
         chapter.essays.sort(key=lambda entry: (entry.essay.meta.get("source", ""), entry.slug))
-    return [chapter for chapter in chapters.values() if chapter.essays]
+    return [chapter for chapter in chapters.values() if chapter.essays], parsed
+
+
+@contextmanager
+def held(config: dict) -> Iterator[list[Chapter]]:
+    """The catalogue read once for what runs inside: the sites and booklets a build forks see the
+    essays as the build found them after cleaning, and do not each read every page again (a second
+    a process at 10,000 essays). A page changed by hand meanwhile is seen by the next build. The
+    parsed pages' cache is written when they are done, not before they start (a second at 10,000)."""
+    global _held
+    folder = Path(config["root"]) / config["paths"]["essays"]
+    chapters, parsed = _read(config, folder, None)
+    _held = (_held_key(config, folder), chapters)
+    try:
+        yield chapters
+    finally:
+        _held = None
+        parsed.save()
+
+
+def _held_key(config: dict, folder: Path) -> str:
+    """What a held catalogue depends on besides the pages: their folder and ``chapter_of``'s settings."""
+    settings = {key: config.get(key) for key in ("chapters", "essays", "chapter_min_mentions", "default_chapter")}
+    return str(folder) + "\0" + json.dumps(settings, sort_keys=True, default=str, ensure_ascii=False)
+
+
+# The catalogue ``held`` read, with its key, while a build runs inside it.
+_held: tuple[str, list[Chapter]] | None = None
 
 
 class ParsedPages:

@@ -17,6 +17,7 @@ import os
 import resource
 import sys
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -47,7 +48,7 @@ def build(config: dict[str, Any], clean: Callable[[], int]) -> tuple[int, list[S
     are not up to date; the status and the steps run, the failed ones with their error."""
     from . import booklet
     from .booklet import books
-    from .site.build import editions, up_to_date
+    from .site.build import editions, inputs_stamp, up_to_date
 
     started = time.perf_counter()
     cleaned: list[int] = []
@@ -63,7 +64,8 @@ def build(config: dict[str, Any], clean: Callable[[], int]) -> tuple[int, list[S
         except booklet.BookletError as error:
             print(f"handbook build: {error}", file=sys.stderr)
             status, named = max(status, USAGE), []
-    tasks = [("site", edition) for edition in editions(config) if not up_to_date(config, edition)]
+    stamps = {edition: inputs_stamp(config, edition) for edition in editions(config)}
+    tasks = [("site", edition) for edition in editions(config) if not up_to_date(config, edition, stamps[edition])]
     try:
         built = booklet.current(config)
         chapters = books.current(config, "chapters")
@@ -71,25 +73,25 @@ def build(config: dict[str, Any], clean: Callable[[], int]) -> tuple[int, list[S
         built = chapters = None
     if built is None or chapters is None:
         tasks.append(("booklet", None))
+    from .catalogue import held
     from .site.build import publish_staged, wait_for_removals
 
-    if len(tasks) > 1:  # read once here, the catalogue's cache is in every forked process's memory
-        from .catalogue import load_catalogue
-
-        try:
-            load_catalogue(config)
-        except Exception:  # noqa: BLE001 - each step loads it again and reports what is wrong
-            pass
     if tasks:
         sites = sum(kind == "site" for kind, _ in tasks)
-        for step, result in _run_all(config, tasks, started):
-            steps.append(step)
-            if step.name.startswith("site "):
-                sites -= 1
-                if not sites:  # every edition built: live now, not once the booklets are typeset
-                    publish_staged(config)
-            if step.name == "booklet" and result:
-                built, chapters = result
+        with ExitStack() as stack:
+            if len(tasks) > 1:  # read once here and held, for every forked process
+                try:
+                    stack.enter_context(held(config))
+                except Exception:  # noqa: BLE001 - each step loads it again and reports what is wrong
+                    pass
+            for step, result in _run_all(config, tasks, started, stamps):
+                steps.append(step)
+                if step.name.startswith("site "):
+                    sites -= 1
+                    if not sites:  # every edition built: live now, not once the booklets are typeset
+                        publish_staged(config)
+                if step.name == "booklet" and result:
+                    built, chapters = result
     publish_staged(config)  # an edition staged and never published (a build killed in between)
     if built:
         books.publish_all(config, built + (chapters or []) + named)
@@ -115,24 +117,30 @@ def summary(steps: list[Step], total: float) -> str:
     return f"handbook build: {total:.1f} s: " + ", ".join(parts)
 
 
-def _run_all(config: dict[str, Any], tasks: list[tuple[str, str | None]], started: float):
+def _run_all(config: dict[str, Any], tasks: list[tuple[str, str | None]], started: float, stamps: dict[str, str]):
     """Each task's (step, result): side by side, each in a process forked for it, when there are
-    cores for it, else one after the other here."""
+    cores for it, else one after the other here. ``stamps``: the editions' input stamps."""
     if len(tasks) == 1 or (os.cpu_count() or 1) == 1:
         for kind, edition in tasks:
-            yield _task(config, kind, edition, started)
+            yield _task(config, kind, edition, started, stamp=stamps.get(edition or ""))
         return
-    for (kind, edition), answer in zip(tasks, each_forked(lambda task: _task(config, *task, started, behind=True), tasks, len(tasks))):
+
+    def run(task: tuple[str, str | None]):
+        return _task(config, *task, started, behind=True, stamp=stamps.get(task[1] or ""))
+
+    for (kind, edition), answer in zip(tasks, each_forked(run, tasks, len(tasks))):
         yield (Step(_step_name(kind, edition), error=str(answer)), None) if isinstance(answer, ProcessDied) else answer
 
 
-def _task(config: dict[str, Any], kind: str, edition: str | None, started: float, behind: bool = False):
+def _task(config: dict[str, Any], kind: str, edition: str | None, started: float, behind: bool = False,
+          stamp: str | None = None):
     """Build one edition's site or all booklets; (its step, the booklets' results). ``behind``:
-    in a process of its own beside the sites, where the booklets yield the cores to them."""
+    in a process of its own beside the sites, where the booklets yield the cores to them.
+    ``stamp``: the edition's input stamp, made before the build."""
     if kind == "site":
         from .site import build as build_site, incremental, search
 
-        step = _measured(_step_name(kind, edition), lambda: build_site(config, edition, force=True, publish=False), started)
+        step = _measured(_step_name(kind, edition), lambda: build_site(config, edition, force=True, publish=False, stamp=stamp), started)
         step.search_s, step.pages = search.last_seconds, incremental.summary()
         return step, None
     from . import booklet

@@ -66,14 +66,16 @@ def site_dir(config: dict[str, Any], edition: str) -> Path:
     return Path(config["root"]) / spec.get("site_dir", "site" if edition == context.DEFAULT_EDITION else f"site/{edition}")
 
 
-def build(config: dict[str, Any], edition: str | None = None, *, force: bool = False, publish: bool = True) -> list[Path]:
+def build(config: dict[str, Any], edition: str | None = None, *, force: bool = False, publish: bool = True,
+          stamp: str | None = None) -> list[Path]:
     """Build ``edition`` (default: every edition in handbook.yml) and publish it into its site
-    folder; with ``publish=False`` leave it staged for ``publish_staged``.
+    folder; with ``publish=False`` leave it staged for ``publish_staged``. ``stamp``: ``edition``'s
+    (``stamp``), when the caller has just made it.
 
     Returns the site folders built (empty when everything was up to date)."""
     built = []
     for name in [edition] if edition else editions(config):
-        if _build_edition(config, name, force=force):
+        if _build_edition(config, name, force=force, stamp=stamp if edition else None):
             built.append(site_dir(config, name))
     if publish:
         publish_staged(config)
@@ -83,20 +85,21 @@ def build(config: dict[str, Any], edition: str | None = None, *, force: bool = F
 
 def up_to_date(config: dict[str, Any], edition: str, stamp: str | None = None) -> bool:
     """Whether ``edition``'s published site was built from exactly the inputs there are now
-    (``stamp``) and its files are as the build left them."""
+    (``stamp``) and its files are as the build left them (walked only when the inputs are)."""
     stamp_file = _folder(config) / f"{edition}.stamp"
     if not (site_dir(config, edition).joinpath("index.html").is_file() and stamp_file.is_file()):
         return False
-    return stamp_file.read_text() == f"{stamp or _stamp(config, edition)}\n{_listing(config, edition)}\n"
+    built_from, _, files = stamp_file.read_text().partition("\n")
+    return built_from == (stamp or inputs_stamp(config, edition)) and files == f"{_listing(config, edition)}\n"
 
 
 def _folder(config: dict[str, Any]) -> Path:
     return Path(config["root"]) / "build" / "site"
 
 
-def _build_edition(config: dict[str, Any], edition: str, *, force: bool) -> bool:
+def _build_edition(config: dict[str, Any], edition: str, *, force: bool, stamp: str | None = None) -> bool:
     staging = _folder(config) / edition
-    stamp = _stamp(config, edition)  # before building: an input changed during the build makes the next one rebuild
+    stamp = stamp or inputs_stamp(config, edition)  # before building: an input changed during the build makes the next one rebuild
     if not force and up_to_date(config, edition, stamp):
         log.info("site %s: up to date", edition)
         return False
@@ -366,7 +369,7 @@ def _code_files() -> list[Path]:
     return [*_files(PACKAGE_DIR), *modules]
 
 
-def _stamp(config: dict[str, Any], edition: str) -> str:
+def inputs_stamp(config: dict[str, Any], edition: str) -> str:
     """A digest of everything an edition's build reads."""
     from importlib.metadata import version
 
@@ -383,8 +386,8 @@ def _stamp(config: dict[str, Any], edition: str) -> str:
     named = Path(config["root"]) / str((config.get("booklet") or {}).get("output", "build/booklet")) / ".named.json"
     if named.is_file():  # the home page lists the named booklets' page counts
         digest.update(named.read_bytes())
-    for path in _files(Path(config["root"]) / "docs"):
-        stat = path.stat()
+    for path in files_below(Path(config["root"]) / "docs", skip=lambda name: name == "__pycache__"):
+        stat = os.stat(path)
         digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
     digest.update(edition.encode())
     return digest.hexdigest()

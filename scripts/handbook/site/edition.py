@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -57,36 +58,45 @@ def prepare_docs(config: dict[str, Any], edition: str) -> Path:
     convert = None
     suffix = f".{edition}.md"
     others = tuple(f".{name}.md" for name in config.get("editions") or {} if name != edition)
-    wanted: dict[Path, list] = {}
-    for path in map(Path, files_below(source, skip=lambda name: name.startswith("."))):
-        rel = path.relative_to(source)
-        if path.name.endswith(others):
+    wanted: dict[str, list] = {}
+    # Strings and os.path, not pathlib: ten thousand pages on every build.
+    paths = files_below(source, skip=lambda name: name.startswith("."))
+    present = set(paths)
+    start, target_dir = len(str(source)) + 1, str(target)
+    for path in paths:
+        if path.endswith(others):
             continue  # another edition's hand-written page
-        own = path.name.endswith(suffix)
-        dest = target / (rel.with_name(path.name[: -len(suffix)] + ".md") if own else rel)
-        if not own and path.suffix == ".md" and path.with_name(path.stem + suffix).is_file():
+        rel = path[start:].replace(os.sep, "/")
+        own = path.endswith(suffix)
+        if own:
+            rel = rel[: -len(suffix)] + ".md"
+        elif path.endswith(".md") and path[: -len(".md")] + suffix in present:
             continue  # the edition's own version wins
-        data = path.read_bytes()
+        dest = os.path.join(target_dir, rel)
+        with open(path, "rb") as stream:
+            data = stream.read()
         digest = hashlib.sha256(data).hexdigest()
-        rel_dest = dest.relative_to(target).as_posix()
-        done = record.get(rel_dest)
+        done = record.get(rel)
         if done and done[0] == digest and _unchanged(dest, done):
-            wanted[dest] = done
+            wanted[rel] = done
             continue
-        if not own and path.suffix == ".md":
+        if not own and path.endswith(".md"):
             convert = convert or converter(config, edition).convert
             data = convert_markdown(data.decode("utf-8"), convert).encode("utf-8")
-        write_atomic(dest, data)
-        stat = dest.stat()
-        wanted[dest] = [digest, stat.st_size, stat.st_mtime_ns]
-    for path in map(Path, reversed(files_below(target))):  # pages removed from docs/ go here too
-        if path not in wanted and path != record_path:
-            path.unlink()
-    for folder in sorted((p for p in target.rglob("*") if p.is_dir()), reverse=True):
-        if not any(folder.iterdir()):
-            folder.rmdir()
-    write_atomic(record_path, json.dumps({"conversion": conversion, "pages": {dest.relative_to(target).as_posix(): done
-                                                                      for dest, done in wanted.items()}}))
+        write_atomic(Path(dest), data)
+        stat = os.stat(dest)
+        wanted[rel] = [digest, stat.st_size, stat.st_mtime_ns]
+    folders = set()
+    for path in reversed(files_below(target)):  # pages removed from docs/ go here too
+        rel = path[len(target_dir) + 1 :].replace(os.sep, "/")
+        if rel not in wanted and rel != RECORD_NAME:
+            os.unlink(path)
+            folders.add(os.path.dirname(path))
+    for folder in sorted(folders, reverse=True):  # the folders they leave empty
+        while folder != target_dir and os.path.isdir(folder) and not os.listdir(folder):
+            os.rmdir(folder)
+            folder = os.path.dirname(folder)
+    write_atomic(record_path, json.dumps({"conversion": conversion, "pages": wanted}))
     return target
 
 
@@ -106,9 +116,9 @@ def _load_record(path: Path, conversion: str) -> dict[str, list]:
         return {}
 
 
-def _unchanged(path: Path, done: list) -> bool:
+def _unchanged(path: str, done: list) -> bool:
     try:
-        stat = path.stat()
+        stat = os.stat(path)
     except FileNotFoundError:
         return False
     return [stat.st_size, stat.st_mtime_ns] == done[1:]

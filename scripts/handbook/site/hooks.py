@@ -82,6 +82,7 @@ def on_config(config):
     _state.update(sections=sections, title=title, subtitle=ui.convert(hb.get("subtitle") or "", run.edition, hb),
                   labels=labels, items={i.src_uri: i for s in sections for i in s.items},
                   chapters={s.name: s for s in sections}, run=run, fanout=fanout,
+                  digests={str(entry.path): entry.digest for chapter in catalogue for entry in chapter.essays},
                   home_max=site_nav.home_catalogue_max_essays(site),
                   listings=site_nav.listing_pages(sections, labels, fanout))
     run.search_pages = {}
@@ -377,7 +378,7 @@ def on_post_build(config) -> None:
     pages = {_url_of(src_uri, config): entry for src_uri, entry in run.search_pages.items()}
     run.search_pages = {}
     index = functools.partial(search.index_site, Path(config.site_dir), run.config, run.edition, _search_order(config), pages,
-                              run.search_cache)
+                              run.search_cache, _state["digests"])
     if (context.serving or run.serving) and run.edition == context.DEFAULT_EDITION:
         from handbook.site.build import build_nested
 

@@ -176,9 +176,10 @@ def build(config, record_path: Path, parts: dict[str, str], *, serve_url: str | 
         site = Path(config.site_dir)
         run = context.current
         rendered, kept = [], 0
+        inputs = json.dumps(parts, sort_keys=True)
         for file in doc_files:
             page = file.page
-            key = page_key(page, views, parts)
+            key = page_key(page, views, inputs)
             made = previous.pages.get(file.src_uri)
             if made is not None and made.key == key and _unchanged(site / file.dest_uri, made) and _reusable(page):
                 page.present_anchor_ids = set(made.anchors)
@@ -403,13 +404,14 @@ def nav_views(nav) -> dict[int, str]:
     return views
 
 
-def page_key(page: Page, views: dict[int, str], parts: dict[str, str]) -> str:
-    """A digest of everything ``page``'s HTML is made from (see the module's docstring)."""
+def page_key(page: Page, views: dict[int, str], inputs: str) -> str:
+    """A digest of everything ``page``'s HTML is made from (see the module's docstring); ``inputs``:
+    the global inputs' digests (``global_parts``) as JSON."""
     path = [views[0]] + [views.get(id(ancestor), "") for ancestor in reversed(page.ancestors)]
     neighbours = [(str(p.title), p.url) if p is not None else None for p in (page.previous_page, page.next_page)]
     meta = json.dumps(page.meta, sort_keys=True, default=str, ensure_ascii=False)
     h = hashlib.sha256()
-    for chunk in (json.dumps(parts, sort_keys=True), page.file.src_uri, page.url, page.markdown or "", meta,
+    for chunk in (inputs, page.file.src_uri, page.url, page.markdown or "", meta,
                   json.dumps(neighbours, ensure_ascii=False), *path):
         h.update(chunk.encode("utf-8", "surrogatepass"))
         h.update(b"\0")

@@ -19,6 +19,7 @@ lists more than ``fanout`` entries (the home page: one per chapter).
 
 from __future__ import annotations
 
+import functools
 import posixpath
 from html import escape
 from dataclasses import dataclass, field
@@ -176,7 +177,20 @@ def nav_config(all_sections: Iterable[Section], home_title: str, fanout: int,
 
 
 def _rel(target: str, base: str) -> str:
-    return md_link_target(posixpath.relpath(target, base or "."))
+    """``target``'s link from a page in folder ``base``.
+
+    >>> _rel("essays/a b.md", "chapters/x/1-50"), _rel("chapters/x/index.md", ""), _rel("a/b.md", "a")
+    ('<../../../essays/a%20b.md>', '<chapters/x/index.md>', '<b.md>')
+    """
+    folder, name = posixpath.split(target)
+    up = _relpath(folder or ".", base or ".")
+    return md_link_target(name if up == "." else f"{up}/{name}")
+
+
+@functools.lru_cache(maxsize=4096)
+def _relpath(folder: str, base: str) -> str:
+    """posixpath.relpath, remembered: listings link thousands of pages of a few folders."""
+    return posixpath.relpath(folder, base)
 
 
 def _entries(nodes: Sequence[Node], base: str, labels: dict[str, str], summary_chars: int) -> list[str]:

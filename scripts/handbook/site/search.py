@@ -84,7 +84,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from pathlib import Path
 from array import array
-from typing import Any, Iterable, NamedTuple
+from typing import Any, Callable, Iterable, NamedTuple
 
 from ..files import files_below, write_atomic
 from ..script import converter
@@ -264,13 +264,15 @@ def catalogue_order(config: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def index_site(site_dir: Path, config: dict[str, Any], edition: str, order: list[tuple[str, str]] | None = None,
-               pages: dict[str, tuple] | None = None, cache: Path | None = None) -> dict[str, int]:
+               pages: dict[str, tuple] | None = None, cache: Path | None = None,
+               digests: dict[str, str] | None = None) -> dict[str, int]:
     """Index the built site in ``site_dir`` into ``site_dir/search``; returns counts. ``cache``:
     see ``write_index``.
 
     ``order``: the essays' URLs and chapters in catalogue order (default: ``catalogue_order``);
     ``pages``: each indexed page's ``page_entry`` by URL, as the build saw them (default: read
-    from ``site_dir``)."""
+    from ``site_dir``); ``digests``: the catalogue's digests of the essays' pages by path, so that
+    the folding table reads only the pages that changed."""
     started = time.perf_counter()
     site_dir = Path(site_dir)
     if pages is None:
@@ -290,8 +292,9 @@ def index_site(site_dir: Path, config: dict[str, Any], edition: str, order: list
     indexed = [Page(url, *pages[url], chapter=chapters.get(url, "")) for url in urls]
     # The same characters in every edition (the Simplified pages' and this site's), so that every
     # edition folds a query the same way.
-    sources = [Path(p) for p in files_below(Path(config["root"]) / "docs", skip=lambda name: name.startswith("."))
-               if p.endswith(".md")]
+    digests = digests or {}
+    sources = {path: digests.get(path) for path in files_below(Path(config["root"]) / "docs", skip=lambda name: name.startswith("."))
+               if path.endswith(".md")}
     cmap = folding(indexed, sources, schemes or ["s2t"], cache and cache.with_suffix(".chars"))
     stats = write_index(site_dir / FOLDER, indexed, cmap, ranking(config), cache, slot_numbers([p.chapter for p in indexed]))
     for name in STALE:
@@ -324,32 +327,39 @@ def slot_numbers(chapters: list[str], block: int = SLOT_BLOCK) -> tuple[list[int
     return numbers, (base + (run // block + 1) * block) if chapters else 0
 
 
-def folding(pages: list[Page], sources: list[Path], schemes: list[str], cache: Path | None = None) -> dict[str, str]:
+def folding(pages: list[Page], sources: dict[str, str | None], schemes: list[str], cache: Path | None = None) -> dict[str, str]:
     """The folding table (``charmap``) of the Han characters of ``pages`` and of the ``sources``'
-    texts. With ``cache``, a file the caller owns, only the pages and sources that changed since
-    the last call are read for their characters (each character counted by the texts holding it),
-    and the table is made again only when the set of characters changed."""
+    texts (files by path, each with a digest of its text when the caller knows one). With
+    ``cache``, a file the caller owns, only the pages and sources that changed since the last call
+    are read for their characters (each character counted by the texts holding it), and the table
+    is made again only when the set of characters changed."""
     record = _load_pickle(cache) if cache else None
     if not (isinstance(record, dict) and record.get("version") == STATE_VERSION):
         record = {"version": STATE_VERSION, "texts": {}, "counts": Counter(), "han": None, "schemes": None, "cmap": None}
     texts, counts, seen = record["texts"], record["counts"], set()
 
-    def count(name: str, text: str) -> None:
-        digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    def count(name: str, digest: str | bytes, read: Callable[[], str]) -> None:
         seen.add(name)
         known = texts.get(name)
         if known is not None and known[0] == digest:
             return
         if known is not None:
             counts.subtract(known[1])
-        chars = "".join(set(text))
+        chars = "".join(set(read()))
         counts.update(chars)
         texts[name] = (digest, chars)
 
+    def digest(text: str) -> bytes:
+        return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
     for page in pages:
-        count(f"page {page.url}", page.text)
-    for path in sources:
-        count(f"file {path}", path.read_text(encoding="utf-8"))
+        count(f"page {page.url}", digest(page.text), lambda text=page.text: text)
+    for path, known in sources.items():
+        if known:  # read only when changed
+            count(f"file {path}", known, lambda path=path: Path(path).read_text(encoding="utf-8"))
+        else:
+            text = Path(path).read_text(encoding="utf-8")
+            count(f"file {path}", digest(text), lambda text=text: text)
     for name in [name for name in texts if name not in seen]:
         counts.subtract(texts.pop(name)[1])
     han = sorted(c for c, n in counts.items() if n > 0 and HAN_RUN.match(c))
