@@ -95,5 +95,6 @@ def test_the_incremental_bench_runs_end_to_end(tmp_path):
 
     rendered = [int(n) for n in re.findall(r"(\d+) of [\d,]+ pages rendered", rows["one essay's body edited"])]
     assert len(rendered) == 2 and max(rendered) <= 5  # both editions: the essay, its listings, the home page
+    assert re.search(r"live at [\d.]+ s", rows["one essay's body edited"])  # when the sites were published
     assert {"an essay added at the end", "that essay removed", "an essay added half-way"} <= set(rows)
     assert "`handbook serve` at 12 essays" in text

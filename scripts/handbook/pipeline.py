@@ -33,7 +33,7 @@ BOOKLET_NICENESS = 10  # added to the booklets' process's when the sites are bui
 class Step:
     """One step of a build, as measured by the process that ran it."""
 
-    name: str               # "clean", "site zh-Hant", "booklet"
+    name: str               # "clean", "site zh-Hant", "booklet", "publish" (the sites made live)
     start: float = 0.0      # seconds from the start of the build
     wall: float = 0.0
     cpu: float = 0.0        # CPU seconds of its process and the processes it waited for
@@ -89,7 +89,7 @@ def build(config: dict[str, Any], clean: Callable[[], int]) -> tuple[int, list[S
                 if step.name.startswith("site "):
                     sites -= 1
                     if not sites:  # every edition built: live now, not once the booklets are typeset
-                        publish_staged(config)
+                        steps.append(_measured("publish", lambda: publish_staged(config), started))
                 if step.name == "booklet" and result:
                     built, chapters = result
     publish_staged(config)  # an edition staged and never published (a build killed in between)

@@ -1,0 +1,74 @@
+"""The catalogue held for a build: read once, before the sites and booklets are forked, and given
+to each of them as it was read; read again whenever what it depends on is not what was held."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from handbook import catalogue, cli, config as configuration, pipeline
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _shape(chapters: list[catalogue.Chapter]) -> list:
+    return [(c.name, [(e.slug, e.digest, e.essay.title) for e in c.essays]) for c in chapters]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    shutil.copy(ROOT / "handbook.yml", tmp_path / "handbook.yml")
+    shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
+    (tmp_path / "docs").mkdir()
+    shutil.copy(ROOT / "docs" / "index.md", tmp_path / "docs" / "index.md")
+    shutil.copytree(ROOT / "docs" / "essays", tmp_path / "docs" / "essays", ignore=shutil.ignore_patterns(".*"))
+    return tmp_path
+
+
+def test_held_catalogue_is_given_without_reading_and_read_again_when_its_inputs_differ(project, monkeypatch):
+    config = dict(configuration.load.__wrapped__(project / "handbook.yml"))
+    fresh = _shape(catalogue.load_catalogue(config))
+    cache = project / "build" / "cache" / "pages.pickle"
+    cache.unlink()
+    reads = []
+    read = catalogue._read
+    monkeypatch.setattr(catalogue, "_read", lambda *a, **k: reads.append(1) or read(*a, **k))
+    with catalogue.held(config) as held:
+        assert _shape(held) == fresh and reads == [1]
+        given = catalogue.load_catalogue(config)
+        assert _shape(given) == fresh and reads == [1]  # not read again
+        given[0].essays.clear()  # a caller's changes stay its own
+        assert _shape(catalogue.load_catalogue(config)) == fresh and reads == [1]
+        assert not cache.exists()  # the parsed pages' cache is written when the build is done
+        source = held[0].essays[0].essay.meta["source"]
+        moved = {**config, "essays": {**config["essays"], source: {"chapter": "另一章"}}}  # an editor's choice
+        assert "另一章" in {c.name for c in catalogue.load_catalogue(moved)} and reads == [1, 1]
+        catalogue.load_catalogue(config, keep=lambda text: True)
+        assert reads == [1, 1, 1]
+    assert cache.is_file()
+    catalogue.load_catalogue(config)
+    assert reads == [1, 1, 1, 1]  # held no more
+
+
+def test_a_build_reads_the_catalogue_once_for_its_sites_and_booklets(project, monkeypatch, tmp_path_factory):
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("the steps run forked only with two cores or more")
+    monkeypatch.chdir(project)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    shutil.rmtree(project / "docs" / "essays")
+    config = configuration.load(project / "handbook.yml")
+    reads = tmp_path_factory.mktemp("reads") / "pids"
+    read = catalogue._read
+
+    def counted(*args, **kwargs):
+        with reads.open("a") as log:  # the forked processes write here too
+            log.write(f"{os.getpid()}\n")
+        return read(*args, **kwargs)
+
+    monkeypatch.setattr(catalogue, "_read", counted)
+    status, steps = pipeline.build(config, lambda: cli.run_clean(config, [], None, project / "build" / "clean-report.json", None, quiet=True))
+    assert status == 0 and sorted(s.name for s in steps) == ["booklet", "booklets", "clean", "publish", "site zh-Hans", "site zh-Hant"]
+    assert reads.read_text().split() == [str(os.getpid())]  # once, here, before the steps were forked
