@@ -365,7 +365,7 @@ def test_a_recycled_version_is_made_the_same_as_the_working_copy(tmp_path):
 
 
 def test_publication_keeps_two_versions_and_clears_what_a_killed_build_left(tmp_path):
-    from handbook.site.build import _publish, wait_for_removals
+    from handbook.site.build import _make_version, _publish, wait_for_removals
 
     config = {"root": tmp_path, "editions": {"zh-Hans": {"label": "简体", "site_dir": "site"}}}
     work = tmp_path / "work"
@@ -373,17 +373,18 @@ def test_publication_keeps_two_versions_and_clears_what_a_killed_build_left(tmp_
     (work / "a" / "index.html").write_text("一", encoding="utf-8")
     store = tmp_path / "build" / "published"
     for text in ("二", "三"):
-        _publish(config, "zh-Hans", work)
+        _publish(config, "zh-Hans", _make_version(config, "zh-Hans", work))
         (work / "a" / "index.html").unlink()
         (work / "a" / "index.html").write_text(text, encoding="utf-8")
-    (store / ".zh-Hans.1.tmp").mkdir()  # a publication killed half-way
-    (store / ".zh-Hans.1.tmp" / "index.html").write_text("half", encoding="utf-8")
+    (store / ".zh-Hans.ready").mkdir()  # a version left half-made by a killed build
+    (store / ".zh-Hans.ready" / "index.html").write_text("half", encoding="utf-8")
     (store / ".zh-Hans.2.gone").mkdir()  # a removal cut short
-    _publish(config, "zh-Hans", work)
+    _publish(config, "zh-Hans", _make_version(config, "zh-Hans", work))
     wait_for_removals()
     versions = sorted(store.iterdir(), key=lambda p: p.name)
     assert [p.name.split(".")[0] for p in versions] == ["zh-Hans", "zh-Hans"]  # the live one and the one before
     assert (tmp_path / "site").resolve() == versions[-1]
+    assert [sorted(f.relative_to(v).as_posix() for f in v.rglob("*")) for v in versions] == [["a", "a/index.html"]] * 2
     assert [(v / "a" / "index.html").read_text(encoding="utf-8") for v in versions] == ["二", "三"]
 
 

@@ -106,7 +106,9 @@ def _build_edition(config: dict[str, Any], edition: str, *, force: bool, stamp: 
     pending = _folder(config) / f"{edition}.pending"
     pending.unlink(missing_ok=True)
     mkdocs_build(config, edition, _docs_dir(config, edition), staging)
-    pending.write_text(stamp)  # the staged build is complete
+    # The new version linked here, beside the other steps, not in the publication that waits for them all.
+    ready = _make_version(config, edition, staging)
+    pending.write_text(f"{stamp}\n{_listing(config, edition, ready)}")  # the staged build is complete
     log.info("site %s: built", edition)
     return True
 
@@ -118,9 +120,13 @@ def publish_staged(config: dict[str, Any]) -> list[str]:
         pending = _folder(config) / f"{edition}.pending"
         staging = _folder(config) / edition
         if pending.is_file() and staging.is_dir():
-            stamp = pending.read_text()
-            _publish(config, edition, staging)
-            (_folder(config) / f"{edition}.stamp").write_text(f"{stamp}\n{_listing(config, edition)}\n")
+            stamp, _, listing = pending.read_text().partition("\n")
+            ready = _ready(config, edition)
+            if not (listing and ready.is_dir()):  # staged by a build that did not make its version
+                ready = _make_version(config, edition, staging)
+                listing = _listing(config, edition, ready)
+            _publish(config, edition, ready)
+            (_folder(config) / f"{edition}.stamp").write_text(f"{stamp}\n{listing}\n")
             pending.unlink()
             published.append(edition)
             log.info("site %s: published in %s", edition, site_dir(config, edition))
@@ -218,25 +224,42 @@ def _docs_dir(config: dict[str, Any], edition: str) -> Path:
     return prepare_docs(config, edition)
 
 
-def _publish(config: dict[str, Any], edition: str, staging: Path) -> None:
-    """Publish the working copy ``staging`` as ``edition``: its files linked into a new version,
-    then one atomic switch of the edition's link. The new version is the one before the live
-    one, made the same as the working copy: only the files that changed are linked again."""
+def _ready(config: dict[str, Any], edition: str) -> Path:
+    """Where ``edition``'s next version waits to be published."""
+    return Path(config["root"]) / "build" / "published" / f".{edition}.ready"
+
+
+def _make_version(config: dict[str, Any], edition: str, staging: Path) -> Path:
+    """``edition``'s next version (``_ready``): hard links to exactly the files of the working copy
+    ``staging``. It is made from the version before the live one, whose files the working copy's
+    mostly are (``_mirror``: only the files that changed are linked again), or the ready one a
+    build left unpublished; the live one is never touched."""
     store = Path(config["root"]) / "build" / "published"
     store.mkdir(parents=True, exist_ok=True)
+    ready = _ready(config, edition)
+    target = site_dir(config, edition)
+    live = target.resolve() if target.is_dir() else None
+    if not ready.is_dir():
+        earlier = sorted((old for old in store.glob(f"{edition}.*") if old != live and old.is_dir()), key=lambda old: old.name)
+        if earlier:  # the working copy's files are never written into: a version shares most of them
+            os.rename(earlier[-1], ready)
+    if ready.is_dir():
+        _mirror(str(staging), str(ready))
+    else:
+        _link_tree(str(staging), str(ready))
+    return ready
+
+
+def _publish(config: dict[str, Any], edition: str, ready: Path) -> None:
+    """Publish the version ``ready`` as ``edition``: what other steps keep in the published
+    folder carried over to it, then one atomic switch of the edition's link."""
+    store = ready.parent
     version = store / f"{edition}.{time.time_ns()}"
-    for left in [*store.glob(f".{edition}.*.tmp"), *store.glob(f".{edition}.*.gone")]:  # of a build that ended half-way
+    for left in store.glob(f".{edition}.*.gone"):  # of a build that ended half-way
         _remove_behind(left)
     target = site_dir(config, edition)
     live = target.resolve() if target.is_dir() else None
-    tmp = store / f".{version.name}.tmp"
-    earlier = sorted((old for old in store.glob(f"{edition}.*") if old != live and old.is_dir()), key=lambda old: old.name)
-    if earlier:  # the working copy's files are never written into: a version shares most of them
-        os.rename(earlier[-1], tmp)
-        _mirror(str(staging), str(tmp))
-    else:
-        _link_tree(str(staging), str(tmp))
-    os.rename(tmp, version)
+    os.rename(ready, version)
     if live is not None:
         # What other steps keep in the published folder: the booklets' PDFs, nested editions.
         if (live / "downloads").is_dir() and not (version / "downloads").exists():
@@ -331,10 +354,10 @@ def _link(path: Path, to: Path) -> None:
     os.replace(tmp, path)
 
 
-def _listing(config: dict[str, Any], edition: str) -> str:
-    """A digest of the published files of ``edition`` (names, sizes, times), leaving out the
-    booklets' ``downloads/`` and nested editions, which other steps check."""
-    top = site_dir(config, edition)
+def _listing(config: dict[str, Any], edition: str, top: Path | None = None) -> str:
+    """A digest of the published files of ``edition`` (names, sizes, times), or of its version
+    ``top``, leaving out the booklets' ``downloads/`` and nested editions, which other steps check."""
+    top = top or site_dir(config, edition)
     if not top.is_dir():
         return ""
     top = top.resolve()
