@@ -457,7 +457,7 @@ def _write_pdf(pdf: pikepdf.Pdf, pdf_bytes: bytes, path: str | Path, imposed: st
     fonts it uses other than Noto CJK."""
     write_atomic(Path(path), pdf_bytes)
     if imposed:
-        impose(pdf, Path(imposed), title=title, date=day, sheet_size=SHEETS.get(paper))
+        impose(pdf_bytes, Path(imposed), title=title, date=day, sheet_size=SHEETS.get(paper))
     return {name for name in fonts_used(pdf) if not name.startswith(("NotoSerifCJK", "NotoSansCJK"))}
 
 
