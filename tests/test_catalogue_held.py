@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from handbook import catalogue, cli, config as configuration, pipeline
+from projects import new_project
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -20,12 +21,10 @@ def _shape(chapters: list[catalogue.Chapter]) -> list:
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    shutil.copy(ROOT / "handbook.yml", tmp_path / "handbook.yml")
-    shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
-    (tmp_path / "docs").mkdir()
-    shutil.copy(ROOT / "docs" / "index.md", tmp_path / "docs" / "index.md")
-    shutil.copytree(ROOT / "docs" / "essays", tmp_path / "docs" / "essays", ignore=shutil.ignore_patterns(".*"))
-    return tmp_path
+    """The repository's project, its essays' pages included."""
+    project = new_project(tmp_path / "project")
+    shutil.copytree(ROOT / "docs" / "essays", project / "docs" / "essays", ignore=shutil.ignore_patterns(".*"))
+    return project
 
 
 def test_held_catalogue_is_given_without_reading_and_read_again_when_its_inputs_differ(project, monkeypatch):
