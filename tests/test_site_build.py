@@ -365,7 +365,7 @@ def test_a_recycled_version_is_made_the_same_as_the_working_copy(tmp_path):
 
 
 def test_publication_keeps_two_versions_and_clears_what_a_killed_build_left(tmp_path):
-    from handbook.site.build import _make_version, _publish, wait_for_removals
+    from handbook.site.build import _make_version, _publish, wait_behind
 
     config = {"root": tmp_path, "editions": {"zh-Hans": {"label": "简体", "site_dir": "site"}}}
     work = tmp_path / "work"
@@ -380,12 +380,33 @@ def test_publication_keeps_two_versions_and_clears_what_a_killed_build_left(tmp_
     (store / ".zh-Hans.ready" / "index.html").write_text("half", encoding="utf-8")
     (store / ".zh-Hans.2.gone").mkdir()  # a removal cut short
     _publish(config, "zh-Hans", _make_version(config, "zh-Hans", work))
-    wait_for_removals()
+    wait_behind()
     versions = sorted(store.iterdir(), key=lambda p: p.name)
     assert [p.name.split(".")[0] for p in versions] == ["zh-Hans", "zh-Hans"]  # the live one and the one before
     assert (tmp_path / "site").resolve() == versions[-1]
     assert [sorted(f.relative_to(v).as_posix() for f in v.rglob("*")) for v in versions] == [["a", "a/index.html"]] * 2
     assert [(v / "a" / "index.html").read_text(encoding="utf-8") for v in versions] == ["二", "三"]
+
+
+def test_a_first_publication_links_the_next_version_behind(tmp_path):
+    """With no version before the live one to recycle, the next version is linked while the
+    booklets are typeset, not by the next build on its way to going live."""
+    from handbook.site.build import _folder, _make_version, _ready, publish_staged, wait_behind
+
+    config = {"root": tmp_path, "editions": {"zh-Hans": {"label": "简体", "site_dir": "site"}}}
+    staging = _folder(config) / "zh-Hans"
+    (staging / "a").mkdir(parents=True)
+    (staging / "a" / "index.html").write_text("一", encoding="utf-8")
+    (_folder(config) / "zh-Hans.pending").write_text("stamp")  # a build staged, its version not made
+    assert publish_staged(config) == ["zh-Hans"]
+    wait_behind()
+    live, ready = (tmp_path / "site").resolve(), _ready(config, "zh-Hans")
+    assert ready.is_dir() and ready != live  # a folder of its own, of links to the working copy's files
+    assert (ready / "a" / "index.html").stat().st_ino == (staging / "a" / "index.html").stat().st_ino
+    (staging / "a" / "index.html").unlink()
+    (staging / "a" / "index.html").write_text("二", encoding="utf-8")
+    assert _make_version(config, "zh-Hans", staging) == ready
+    assert [(v / "a" / "index.html").read_text(encoding="utf-8") for v in (live, ready)] == ["一", "二"]
 
 
 def test_the_preview_is_not_told_of_its_own_writes(tmp_path):

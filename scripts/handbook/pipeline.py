@@ -74,7 +74,7 @@ def build(config: dict[str, Any], clean: Callable[[], int]) -> tuple[int, list[S
     if built is None or chapters is None:
         tasks.append(("booklet", None))
     from .catalogue import held
-    from .site.build import publish_staged, wait_for_removals
+    from .site.build import publish_staged, wait_behind
 
     if tasks:
         sites = sum(kind == "site" for kind, _ in tasks)
@@ -95,7 +95,7 @@ def build(config: dict[str, Any], clean: Callable[[], int]) -> tuple[int, list[S
     publish_staged(config)  # an edition staged and never published (a build killed in between)
     if built:
         books.publish_all(config, built + (chapters or []) + named)
-    wait_for_removals()
+    wait_behind()
     if any(step.error for step in steps):
         for step in steps:
             if step.error:

@@ -79,7 +79,7 @@ def build(config: dict[str, Any], edition: str | None = None, *, force: bool = F
             built.append(site_dir(config, name))
     if publish:
         publish_staged(config)
-        wait_for_removals()
+        wait_behind()
     return built
 
 
@@ -126,6 +126,7 @@ def publish_staged(config: dict[str, Any]) -> list[str]:
                 ready = _make_version(config, edition, staging)
                 listing = _listing(config, edition, ready)
             _publish(config, edition, ready)
+            _link_next_behind(config, edition, staging)
             (_folder(config) / f"{edition}.stamp").write_text(f"{stamp}\n{listing}\n")
             pending.unlink()
             published.append(edition)
@@ -283,25 +284,41 @@ def _publish(config: dict[str, Any], edition: str, ready: Path) -> None:
             _remove_behind(old)
 
 
-# The removals of old versions under way (``_remove_behind``); ``wait_for_removals`` ends them.
-_removals: list[threading.Thread] = []
+# The work on versions left to threads while the build goes on (``_behind``); ``wait_behind`` ends it.
+_threads: list[threading.Thread] = []
+
+
+def _behind(work: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+    """Run ``work`` in a thread of its own, while the build goes on (tens of thousands of entries
+    take seconds to link or remove)."""
+    thread = threading.Thread(target=work, args=args, kwargs=kwargs, name="handbook-versions")
+    thread.start()
+    _threads.append(thread)
 
 
 def _remove_behind(folder: Path) -> None:
-    """Remove ``folder`` in a thread of its own: renamed at once out of the versions' names, then
-    deleted while the build goes on (tens of thousands of entries take seconds)."""
+    """Remove ``folder``: renamed at once out of the versions' names, then deleted behind."""
     gone = folder if folder.name.endswith(".gone") else folder.with_name(f".{folder.name.lstrip('.')}.gone")
     if gone != folder:
         os.rename(folder, gone)
-    removal = threading.Thread(target=shutil.rmtree, args=(gone,), kwargs={"ignore_errors": True}, name="handbook-removal")
-    removal.start()
-    _removals.append(removal)
+    _behind(shutil.rmtree, gone, ignore_errors=True)
 
 
-def wait_for_removals() -> None:
-    """Wait until the old versions being removed are gone."""
-    while _removals:
-        _removals.pop().join()
+def _link_next_behind(config: dict[str, Any], edition: str, staging: Path) -> None:
+    """After ``edition``'s first publication, its next version linked behind (while the booklets
+    are typeset): with no version before the live one to recycle, the next build would link all
+    of it, 20,000 entries at 10,000 essays, before its sites could go live."""
+    store = Path(config["root"]) / "build" / "published"
+    live = site_dir(config, edition).resolve()
+    ready = _ready(config, edition)
+    if not ready.exists() and not any(old != live and old.is_dir() for old in store.glob(f"{edition}.*")):
+        _behind(_link_tree, str(staging), str(ready))
+
+
+def wait_behind() -> None:
+    """Wait until the work left to threads is done."""
+    while _threads:
+        _threads.pop().join()
 
 
 def _mirror(source: str, target: str) -> None:
