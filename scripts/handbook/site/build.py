@@ -154,6 +154,17 @@ def mkdocs_build(config: dict[str, Any], edition: str, docs_dir: Path, out: Path
         context.current = previous
 
 
+def preload(config: dict[str, Any]) -> None:
+    """Import what an edition's build imports: its modules, MkDocs, and the theme and Markdown
+    extensions its configuration names (``handbook build`` does this before forking the sites, so
+    that each does not import them again)."""
+    from mkdocs.config import load_config
+
+    from . import hooks, incremental, search  # noqa: F401
+
+    load_config(config_file=str(mkdocs_file(config)), docs_dir=str(Path(config["root"]) / "docs"))
+
+
 def global_parts(config: dict[str, Any], edition: str) -> dict[str, str]:
     """The digests of what every page of ``edition`` is made from (``incremental.global_parts``)."""
     from importlib.metadata import version

@@ -292,10 +292,11 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
     if item.source:
         parts.append(f'<span class="hb-meta__item">{escape(labels["source"])}<code>{escape(item.source)}</code></span>')
     meta_html = f'<p class="hb-meta" data-hb-search-ignore>{"".join(parts)}</p>\n\n'
-    lines = markdown.split("\n")
-    for i, line in enumerate(lines):
-        if line.startswith("# "):
-            return "\n".join(lines[: i + 1]) + "\n\n" + meta_html + "\n".join(lines[i + 1 :])
+    heading = 0 if markdown.startswith("# ") else markdown.find("\n# ") + 1  # the title's line, if any
+    if heading or markdown.startswith("# "):
+        end = markdown.find("\n", heading)
+        end = len(markdown) if end < 0 else end
+        return markdown[:end] + "\n\n" + meta_html + markdown[end + 1 :]
     return f"# {site_nav.md_text(item.title)}\n\n" + meta_html + markdown
 
 
