@@ -79,9 +79,12 @@ def build(config: dict[str, Any], clean: Callable[[], int]) -> tuple[int, list[S
     if tasks:
         sites = sum(kind == "site" for kind, _ in tasks)
         with ExitStack() as stack:
-            if len(tasks) > 1:  # read and imported once here, for every forked process
+            if len(tasks) > 1:  # imported and read once here, for every forked process
                 try:
                     _preload(config, tasks)
+                except Exception:  # noqa: BLE001 - each step imports it again and reports what is wrong
+                    pass
+                try:
                     stack.enter_context(held(config))
                 except Exception:  # noqa: BLE001 - each step loads it again and reports what is wrong
                     pass

@@ -120,23 +120,10 @@ def saved(pdf: Pdf) -> bytes:
 
 
 def page_forms(out: Pdf, source: Pdf) -> list[pikepdf.Object]:
-    """Each page of ``source`` as a form XObject in ``out``: its content stream (copied compressed,
-    as it is, when there is one: Typst writes one) and its resources. All are copied in one pass,
-    so objects shared between pages, such as fonts, are walked once (a pass per page took ten
-    times as long)."""
-    parts = []
-    for page in source.pages:
-        contents = page.obj.get("/Contents")
-        if not isinstance(contents, pikepdf.Stream):  # several streams, or none: one of them all
-            contents = source.make_stream(page_content(page))
-        parts.append(Array([contents, page.obj.get("/Resources") or Dictionary()]))
-    forms = []
-    for (form, resources), page in zip(out.copy_foreign(source.make_indirect(Array(parts))), source.pages):
-        form.Type, form.Subtype = Name.XObject, Name.Form
-        form.BBox = Array([float(v) for v in page.mediabox])
-        form.Resources = resources
-        forms.append(form)
-    return forms
+    """Each page of ``source`` as a form XObject in ``out`` (``_as_form``, copied). All are copied
+    in one pass, so objects shared between pages, such as fonts, are walked once (a pass per page
+    took ten times as long)."""
+    return list(out.copy_foreign(source.make_indirect(Array([_as_form(source, page) for page in source.pages]))))
 
 
 def page_content(page: pikepdf.Page) -> bytes:

@@ -236,9 +236,14 @@ def _docs_dir(config: dict[str, Any], edition: str) -> Path:
     return prepare_docs(config, edition)
 
 
+def _store(config: dict[str, Any]) -> Path:
+    """Where the published versions of the sites are kept."""
+    return Path(config["root"]) / "build" / "published"
+
+
 def _ready(config: dict[str, Any], edition: str) -> Path:
     """Where ``edition``'s next version waits to be published."""
-    return Path(config["root"]) / "build" / "published" / f".{edition}.ready"
+    return _store(config) / f".{edition}.ready"
 
 
 def _make_version(config: dict[str, Any], edition: str, staging: Path) -> Path:
@@ -246,7 +251,7 @@ def _make_version(config: dict[str, Any], edition: str, staging: Path) -> Path:
     ``staging``. It is made from the version before the live one, whose files the working copy's
     mostly are (``_mirror``: only the files that changed are linked again), or the ready one a
     build left unpublished; the live one is never touched."""
-    store = Path(config["root"]) / "build" / "published"
+    store = _store(config)
     store.mkdir(parents=True, exist_ok=True)
     ready = _ready(config, edition)
     target = site_dir(config, edition)
@@ -319,7 +324,7 @@ def _link_next_behind(config: dict[str, Any], edition: str, staging: Path) -> No
     """After ``edition``'s first publication, its next version linked behind (while the booklets
     are typeset): with no version before the live one to recycle, the next build would link all
     of it, 20,000 entries at 10,000 essays, before its sites could go live."""
-    store = Path(config["root"]) / "build" / "published"
+    store = _store(config)
     live = site_dir(config, edition).resolve()
     ready = _ready(config, edition)
     if not ready.exists() and not any(old != live and old.is_dir() for old in store.glob(f"{edition}.*")):
