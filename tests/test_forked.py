@@ -1,5 +1,6 @@
 """``handbook.forked``: one process forked per task, answers in order, a killed process reported
-in its answer's place while the others finish, an exception raised again in the parent."""
+in its answer's place while the others finish, an exception raised again in the parent, the
+work left for after an answer done after it is received, and before the caller is done."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import time
 
 import pytest
 
-from handbook.forked import ProcessDied, each_forked
+from handbook.forked import ProcessDied, after_answer, each_forked
 
 
 def work(task):
@@ -46,3 +47,26 @@ def test_a_task_may_fork_processes_of_its_own():
     """The build's booklet process forks its volumes' processes (so the processes are not daemonic)."""
     nested = list(each_forked(lambda tasks: [task for task, _ in each_forked(work, tasks, 2)], [["a", "b"], ["c"]], 2))
     assert nested == [["a", "b"], ["c"]]
+
+
+def test_work_after_the_answer_is_done_after_the_parent_has_it_and_before_the_caller_is_done(tmp_path):
+    """A site's records for the next build: written while the parent publishes the site."""
+    done = tmp_path / "done"
+
+    def task(name):
+        def later():
+            time.sleep(0.5)
+            done.write_text(name)
+
+        after_answer(later)
+        return name
+
+    answers = each_forked(task, ["site"], 1)
+    assert next(answers) == "site" and not done.exists()  # the answer comes before the work left
+    assert list(answers) == [] and done.read_text() == "site"  # and the work is done when all have answered
+    assert multiprocessing.active_children() == []
+
+
+def test_work_after_the_answer_is_done_at_once_outside_a_forked_task(tmp_path):
+    after_answer(lambda: (tmp_path / "done").write_text("now"))
+    assert (tmp_path / "done").read_text() == "now"

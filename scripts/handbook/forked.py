@@ -8,11 +8,20 @@ forever when one of its processes is killed.
 
 A parent that forks must not hold threads another library may need in the child: Typst's
 thread pool, for one, is never started in a process that forks (its child would wait forever).
+
+What a task keeps only for the next build (a site's records) is written after its answer is
+sent (``after_answer``): the parent goes on with the answer (publishes the site) meanwhile.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Callable, Iterator
+
+log = logging.getLogger(__name__)
+
+# The work the current forked task left for after its answer; None outside a forked task.
+_after: list[Callable[[], Any]] | None = None
 
 
 class ProcessDied(RuntimeError):
@@ -34,6 +43,7 @@ def each_forked(function: Callable[[Any], Any], tasks: list[Any], jobs: int) -> 
 
     context = multiprocessing.get_context("fork")
     running: dict[Any, tuple[int, Any]] = {}  # the answer's pipe -> (task number, process)
+    answered: list[Any] = []
     answers: dict[int, tuple[bool, Any]] = {}
     queue = iter(enumerate(tasks))
     try:
@@ -52,9 +62,13 @@ def each_forked(function: Callable[[Any], Any], tasks: list[Any], jobs: int) -> 
                         answer = reader.recv()  # before joining: a child blocks until its answer is read
                     except EOFError:
                         answer = None
-                    process.join()
                     reader.close()
-                    answers[index] = answer or (True, ProcessDied(tasks[index], process.exitcode))
+                    if answer is None:
+                        process.join()
+                        answer = (True, ProcessDied(tasks[index], process.exitcode))
+                    else:
+                        answered.append(process)  # maybe still at its work for after the answer
+                    answers[index] = answer
             ok, value = answers.pop(number)
             if not ok:
                 raise value
@@ -63,11 +77,32 @@ def each_forked(function: Callable[[Any], Any], tasks: list[Any], jobs: int) -> 
         for _, process in running.values():
             process.kill()
             process.join()
+        for process in answered:
+            process.join()
+
+
+def after_answer(work: Callable[[], Any]) -> None:
+    """Do ``work`` once the current task's answer is sent, when the task runs in a forked process
+    (its parent does not wait for it); else now. For what only a later build reads: should the
+    process die before it is done, that build finds it missing or stale and does without."""
+    if _after is None:
+        work()
+    else:
+        _after.append(work)
 
 
 def _answer(function: Callable[[Any], Any], task: Any, pipe: Any) -> None:
-    """In a forked process: send back ``(True, function(task))``, or ``(False, the error)``."""
+    """In a forked process: send back ``(True, function(task))``, or ``(False, the error)``; then
+    the work left for after the answer."""
+    global _after
+    _after = []
     try:
         pipe.send((True, function(task)))
     except Exception as error:  # noqa: BLE001 - raised again in the parent
         pipe.send((False, error))
+    pipe.close()
+    for work in _after:
+        try:
+            work()
+        except Exception as error:  # noqa: BLE001 - the answer is sent: said here, done again next build
+            log.warning("handbook: %s", error)

@@ -50,6 +50,7 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils import meta
 
 from ..files import copy_atomic, files_below, write_atomic
+from ..forked import after_answer
 from . import context
 
 log = logging.getLogger("handbook.site")
@@ -226,8 +227,11 @@ def build(config, record_path: Path, parts: dict[str, str], *, serve_url: str | 
         raise
     finally:
         logging.getLogger("mkdocs").removeHandler(warnings)
-    record.save(record_path)
-    new_files.unlink(missing_ok=True)
+    def keep() -> None:
+        record.save(record_path)
+        new_files.unlink(missing_ok=True)
+
+    after_answer(keep)  # the site goes live meanwhile
     last.clear()
     last.update(rendered=len(rendered), reused=kept, reason=reason)
     log.info("handbook: %s: %s", site.name, summary())

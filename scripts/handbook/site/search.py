@@ -87,6 +87,7 @@ from array import array
 from typing import Any, Callable, Iterable, NamedTuple
 
 from ..files import files_below, write_atomic
+from ..forked import after_answer
 from ..script import converter
 
 log = logging.getLogger("mkdocs.plugins.handbook.search")
@@ -367,7 +368,7 @@ def folding(pages: list[Page], sources: dict[str, str | None], schemes: list[str
         record.update(han=han, schemes=schemes, cmap=charmap(han, schemes))
     if cache:
         record["counts"] = Counter({c: n for c, n in counts.items() if n > 0})
-        write_atomic(cache, pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL))
+        after_answer(lambda: write_atomic(cache, pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)))
     return record["cmap"]
 
 
@@ -411,8 +412,9 @@ def write_index(folder: Path, pages: list[Page], cmap: dict[str, str], rank: dic
         {"version": 3, "pages": len(pages), "slots": slots, "shards": stats["shards"], "charmap": cmap,
          "ranking": rank or ranking({})}, ensure_ascii=False, separators=(",", ":")))
     if cache:
-        _State(cmap, stats["chars"], stats["shards"], stats["total"], stats["keys"], dict(zip(numbers, pages)), slots,
-               stats["lengths"], _listing(folder)).save(cache)
+        state = _State(cmap, stats["chars"], stats["shards"], stats["total"], stats["keys"], dict(zip(numbers, pages)),
+                       slots, stats["lengths"], _listing(folder))
+        after_answer(lambda: state.save(cache))
     return {"pages": len(pages), "keys": stats["keys"], "shards": stats["shards"], "charmap": len(cmap),
             "position_files": len(os.listdir(folder / "x"))}
 
