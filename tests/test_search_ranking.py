@@ -16,6 +16,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from browser import QuietHandler, make_project
+from handbook.site import search
 from test_site_browser import run_search
 
 FILLER = ["基层所队人少事多，只有靠制度管人、靠流程办事，才能忙而不乱。", "老民警带新民警，手把手传授经验，是我们的好传统。",
@@ -49,9 +50,10 @@ SAMPLES = {
     "所队建设的几点体会": essay("a05.txt", "所队建设的几点体会", [
         FILLER[0], "群众来访，所领导亲自接待。" + FILLER[1], "所领导每周两天接访，群众反映的问题当场交办。" + FILLER[3]],
         headings={1: "一、来访接待", 2: "二、领导接访"}),
-    # the same words, title lengths and mentions: they rank the same; 甲 comes after 乙 by code point
-    "甲组随笔": essay("a06.txt", "甲组随笔", ["同分词语出现一次。" + FILLER[0]]),
-    "乙组随笔": essay("a07.txt", "乙组随笔", ["同分词语出现一次。" + FILLER[0]]),
+    # the same words, title lengths and mentions: they rank the same; 甲 comes after 乙 by code
+    # point, and 甲组心得's number in the index after 乙组心得's (``search.slot_numbers``)
+    "甲组心得": essay("a06.txt", "甲组心得", ["同分词语出现一次。" + FILLER[0]]),
+    "乙组心得": essay("a07.txt", "乙组心得", ["同分词语出现一次。" + FILLER[0]]),
     # a title holding one word of the query, and its body the query as typed, again and again
     "夜间工作札记": essay("a08.txt", "夜间工作札记", ["夜间服务很辛苦。" + FILLER[0], "夜间服务要坚持。夜间服务有成效。" + FILLER[1]]),
     "关于夜间服务的思考": essay("a09.txt", "关于夜间服务的思考", ["我们开展了夜间服务。" + FILLER[2] + FILLER[3]]),
@@ -132,7 +134,9 @@ def test_the_count_is_of_essays_holding_the_word_not_of_essays_holding_its_pairs
 
 
 def test_essays_that_rank_the_same_keep_the_catalogue_order(page, ranked_url):
-    assert titles(searched(page, ranked_url, "同分词语")) == ["甲组随笔", "乙组随笔"]
+    numbers = search.slot_numbers([f"essays/{title}/" for title in SAMPLES])[0]
+    assert numbers[list(SAMPLES).index("甲组心得")] > numbers[list(SAMPLES).index("乙组心得")]
+    assert titles(searched(page, ranked_url, "同分词语")) == ["甲组心得", "乙组心得"]
 
 
 def test_arrow_keys_move_through_the_results_and_enter_opens_one(page, ranked_url):

@@ -57,7 +57,7 @@
   function load() {
     if (!engine) {
       engine = get("meta.json", "json").then(function (m) {
-        return { pages: m.pages, slots: m.slots || m.pages, shards: m.shards, charmap: m.charmap, rank: m.ranking, lengths: null,
+        return { pages: m.pages, slots: m.slots || m.pages, shards: m.shards, charmap: m.charmap, rank: m.ranking, lengths: null, order: null,
                  shardCache: {}, fileCache: {}, pageCache: {} };
       });
       engine.catch(function () { engine = null; });
@@ -285,9 +285,11 @@
     var keys = {};
     parts.forEach(function (p) { p.forEach(function (k) { keys[k.key] = true; }); });
     var names = Object.keys(keys);
-    // the essays' lengths, for the ranking: fetched with the first query's lists
+    // the essays' lengths and places in the catalogue, for the ranking: fetched with the first query's lists
     var lengths = cached(eng.fileCache, "lengths", function () { return get("lengths.bin", "bin"); });
-    return Promise.all(names.map(function (k) { return postings(eng, k); }).concat([lengths])).then(function (got) {
+    var order = cached(eng.fileCache, "order", function () { return get("order.bin", "bin"); });
+    return Promise.all(names.map(function (k) { return postings(eng, k); }).concat([lengths, order])).then(function (got) {
+      eng.order = new DataView(got.pop());
       eng.lengths = new Uint8Array(got.pop());
       var post = {};
       names.forEach(function (k, i) { post[k] = got[i]; });
@@ -373,7 +375,8 @@
       if (f.typed) total += phrase * weight(f.typed, norm);
       return { id: f.id, score: total, near: f.near };
     });
-    results.sort(function (x, y) { return y.near - x.near || y.score - x.score || x.id - y.id; });
+    function place(id) { return eng.order.getUint32(id * 4, true); }
+    results.sort(function (x, y) { return y.near - x.near || y.score - x.score || place(x.id) - place(y.id); });
     return results;
   }
 

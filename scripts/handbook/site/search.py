@@ -34,11 +34,12 @@ When words are not placed, an essay holding every pair that joins one word to th
 
 What a first search fetches is bounded, whatever the number of essays:
 
-* ``search/meta.json``: the page count, the count of essay numbers (``slot_numbers``: in
-  catalogue order, each chapter's run in blocks of its own, so an essay added at the end of its
-  chapter leaves the others' numbers), the shard count, the character folding table and the
+* ``search/meta.json``: the page count, the count of essay numbers (``slot_numbers``: slots of
+  a hash table of the essays' URLs, so an essay added or removed anywhere moves only the few
+  essays in its run of taken slots), the shard count, the character folding table and the
   ranking's parameters; ``search/lengths.bin``: one byte per number, its essay's length against
-  the average (``length_ratios``);
+  the average (``length_ratios``); ``search/order.bin``: per number, its essay's place in the
+  catalogue (u32, little-endian; ``EMPTY`` for a number no essay has), which orders ties;
 * ``search/k/<n>.bin``: the key shards. Key ``k`` is in shard FNV-1a(k) mod the shard count, a
   power of two chosen so that a shard stays near ``SHARD_TARGET`` bytes. A shard is a little-endian
   u32 header length, a JSON header ``{key: [kind, count, offset, length(, file, offset, length of
@@ -79,6 +80,7 @@ import pickle
 import re
 import shutil
 import struct
+import sys
 import time
 import unicodedata
 from collections import Counter, defaultdict
@@ -104,11 +106,13 @@ HEADINGS = re.compile(r"<h([1-6])\b[^>]*>(.*?)</h\1>", re.S)
 RUN = re.compile(r"[^ ]+")
 BODY, HEADING, TITLE = 0, 1, 2  # the fields of a page's text
 LENGTHS_NAME = "lengths.bin"
+ORDER_NAME = "order.bin"
+EMPTY = 0xFFFFFFFF  # a number no essay has, in order.bin
 POSITIONS_TARGET = 8192  # bytes a positions file should stay near
 SHARD_TARGET = 4096  # bytes a shard should stay near
 MAX_SHARDS = 4096
-SLOT_BLOCK = 256  # essay numbers are given out by chapter in blocks of this many (``slot_numbers``)
-STATE_VERSION = 1  # of what write_index keeps in its cache
+SLOT_LOAD = 0.75  # the share of essay numbers an essay may have at most (``slot_numbers``)
+STATE_VERSION = 2  # of what write_index keeps in its cache
 # Pagefind's bundle, which this index replaced: removed if an older build left it in the site.
 STALE = ("pagefind",)
 # How long this process's last index_site took (``handbook build`` reports it per edition).
@@ -297,7 +301,7 @@ def index_site(site_dir: Path, config: dict[str, Any], edition: str, order: list
     sources = {path: digests.get(path) for path in files_below(Path(config["root"]) / "docs", skip=lambda name: name.startswith("."))
                if path.endswith(".md")}
     cmap = folding(indexed, sources, schemes or ["s2t"], cache and cache.with_suffix(".chars"))
-    stats = write_index(site_dir / FOLDER, indexed, cmap, ranking(config), cache, slot_numbers([p.chapter for p in indexed]))
+    stats = write_index(site_dir / FOLDER, indexed, cmap, ranking(config), cache, slot_numbers([p.url for p in indexed]))
     for name in STALE:
         shutil.rmtree(site_dir / name, ignore_errors=True)
     global last_seconds
@@ -307,25 +311,30 @@ def index_site(site_dir: Path, config: dict[str, Any], edition: str, order: list
     return stats
 
 
-def slot_numbers(chapters: list[str], block: int = SLOT_BLOCK) -> tuple[list[int], int]:
-    """Each essay's number in the index, given the chapters of the essays in catalogue order, and
-    the count of numbers: the numbers follow that order, each chapter's run starting a block of
-    ``block`` numbers after the previous chapter's run, rounded up to a whole number of blocks
-    with at least one number to spare. So an essay added at the end of its chapter (the next
-    seed scraped) or removed from there takes or frees a number of its own and leaves every
-    other essay's number as it was; only a chapter's crossing of a block boundary moves the
-    chapters after it.
+def slot_numbers(urls: list[str], load: float = SLOT_LOAD) -> tuple[list[int], int]:
+    """Each essay's number in the index, given the essays' URLs, and the count of numbers: the
+    slots of a hash table (open addressing) of the smallest power of two that is at most ``load``
+    full. Each URL takes the slot its digest points at, or the next free one after it, the URLs
+    taken in the order of those slots (then of the URLs), so the numbers follow from the set of
+    URLs alone. An essay added or removed anywhere in the catalogue then moves only the essays
+    after it in its run of taken slots, a few, so the index is updated in place; only a table
+    that grows or shrinks to another power of two numbers every essay anew.
 
-    >>> slot_numbers(["甲", "甲", "乙"], block=4)
-    ([0, 1, 4], 8)
+    >>> slot_numbers(["essays/甲/", "essays/乙/", "essays/丙/"])
+    ([3, 1, 2], 4)
     """
-    numbers, base, run = [], 0, 0
-    for n, chapter in enumerate(chapters):
-        if n and chapter != chapters[n - 1]:
-            base, run = base + (run // block + 1) * block, 0
-        numbers.append(base + run)
-        run += 1
-    return numbers, (base + (run // block + 1) * block) if chapters else 0
+    slots = 1
+    while slots * load < len(urls):
+        slots *= 2
+    home = {url: int.from_bytes(hashlib.blake2b(url.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little") % slots
+            for url in urls}
+    taken, number = bytearray(slots), {}
+    for url in sorted(urls, key=lambda url: (home[url], url)):
+        slot = home[url]
+        while taken[slot]:
+            slot = (slot + 1) % slots
+        taken[slot], number[url] = 1, slot
+    return [number[url] for url in urls], slots if urls else 0
 
 
 def folding(pages: list[Page], sources: dict[str, str | None], schemes: list[str], cache: Path | None = None) -> dict[str, str]:
@@ -398,9 +407,9 @@ def write_index(folder: Path, pages: list[Page], cmap: dict[str, str], rank: dic
     numbered one after the other).
 
     With ``cache`` (a file the caller owns), the index the previous call wrote there is updated
-    rather than written again when that can be done exactly (``_update``): every page still there
-    at the same number, the same count of numbers, the same folding of the pages' characters,
-    ``folder`` as that call left it. Either way the files are the same bytes."""
+    rather than written again when that can be done exactly (``_update``): the same count of
+    numbers, the same folding of the pages' characters, ``folder`` as that call left it. Either
+    way the files are the same bytes."""
     numbers, slots = numbering or (list(range(len(pages))), len(pages))
     state = _State.load(cache) if cache else None
     stats = _update(folder, state, pages, numbers, slots, cmap) if state is not None else None
@@ -408,8 +417,14 @@ def write_index(folder: Path, pages: list[Page], cmap: dict[str, str], rank: dic
         stats = _write_all(folder, pages, numbers, slots, cmap)
     # Files are replaced, never written into: published versions of the site share them.
     write_atomic(folder / LENGTHS_NAME, length_ratios(stats["lengths"]))
+    order = array("I", [EMPTY]) * slots
+    for place, number in enumerate(numbers):
+        order[number] = place
+    if sys.byteorder != "little":
+        order.byteswap()
+    write_atomic(folder / ORDER_NAME, order.tobytes())
     write_atomic(folder / META_NAME, json.dumps(
-        {"version": 3, "pages": len(pages), "slots": slots, "shards": stats["shards"], "charmap": cmap,
+        {"version": 4, "pages": len(pages), "slots": slots, "shards": stats["shards"], "charmap": cmap,
          "ranking": rank or ranking({})}, ensure_ascii=False, separators=(",", ":")))
     if cache:
         state = _State(cmap, stats["chars"], stats["shards"], stats["total"], stats["keys"], dict(zip(numbers, pages)),
@@ -475,7 +490,7 @@ def _write_all(folder: Path, pages: list[Page], numbers: list[int], slots: int, 
     docs: dict[str, array] = defaultdict(lambda: array("i"))
     weights: dict[str, bytearray] = defaultdict(bytearray)
     where: dict[str, bytearray] = defaultdict(bytearray)
-    for number, page, text in zip(numbers, pages, texts):
+    for number, page, text in sorted(zip(numbers, pages, texts), key=operator.itemgetter(0)):  # lists in number order
         for key, weight, positions in _postings(text, page.spans):
             docs[key].append(number)
             weights[key] += weight
@@ -577,22 +592,21 @@ def _read_shard(folder: Path, number: int) -> dict[str, tuple]:
 def _update(folder: Path, state: _State, pages: list[Page], numbers: list[int], slots: int,
             cmap: dict[str, str]) -> dict[str, Any] | None:
     """Update the index ``state`` describes to ``pages``, in place: only the shards holding keys
-    of the pages that changed, came or went, and those pages' files, are written. None (and
-    nothing written) when it cannot be done exactly: a page still there under another number (a
-    page added or removed before it in its chapter), another count of numbers, a character of the
-    pages folded otherwise (the folding table grows with the characters of the handbook), another
-    shard count, or the folder not as left."""
+    of the pages that changed, came, went or moved to another number, and those pages' files,
+    are written. None (and nothing written) when it cannot be done exactly: another count of
+    numbers, a character of the pages folded otherwise (the folding table grows with the
+    characters of the handbook), another shard count, or the folder not as left; or when most
+    numbers changed, which writing anew does faster."""
     now = dict(zip(numbers, pages))
     if slots != state.slots:
-        return None
-    was = {page.url: number for number, page in state.pages.items()}
-    if any(was.get(page.url, number) != number for number, page in now.items()):
         return None
     if state.cmap != cmap and any(fold(c, state.cmap) != fold(c, cmap) for c in state.chars):
         return None
     if not (folder / "k").is_dir() or _listing(folder) != state.listing:
         return None
     changed = sorted(n for n in state.pages.keys() | now.keys() if state.pages.get(n) != now.get(n))
+    if len(changed) > len(now) // 2:
+        return None
     changes: dict[str, dict[int, tuple | None]] = defaultdict(dict)
     lengths, chars = list(state.lengths), set(state.chars)
     for n in changed:
