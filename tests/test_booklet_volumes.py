@@ -90,15 +90,36 @@ def volumes(tmp_path_factory, config):
             book.pdf.close()
 
 
+def names(*sizes: int) -> list[list[str]]:
+    """Chapters of ``sizes`` essays, by their pages' names."""
+    return [[f"{chapter}-{n:05d}" for n in range(size)] for chapter, size in enumerate(sizes)]
+
+
 def test_plan_splits_at_chapter_boundaries_and_big_chapters_in_parts():
-    assert plan_volumes([3, 1, 1], 2) == [[(0, 0, 2)], [(0, 2, 3), (1, 0, 1)], [(2, 0, 1)]]
-    assert plan_volumes([3, 1, 1], 5) == [[(0, 0, 3), (1, 0, 1), (2, 0, 1)]]
-    assert plan_volumes([2, 2, 2], 3) == [[(0, 0, 2)], [(1, 0, 2)], [(2, 0, 2)]]  # chapters are not split when they fit
-    for sizes, limit in (([7, 1, 4, 0, 9], 3), ([1] * 10, 4), ([300, 1000, 20], 300)):
-        plan = plan_volumes(sizes, limit)
+    assert plan_volumes(names(3, 1, 1), 2) == [[(0, 0, 2)], [(0, 2, 3), (1, 0, 1)], [(2, 0, 1)]]
+    assert plan_volumes(names(3, 1, 1), 5) == [[(0, 0, 3), (1, 0, 1), (2, 0, 1)]]
+    assert plan_volumes(names(2, 2, 2), 3) == [[(0, 0, 2)], [(1, 0, 2)], [(2, 0, 2)]]  # chapters are not split when they fit
+    for sizes, limit in (([7, 1, 4, 0, 9], 3), ([1] * 10, 4), ([300, 1000, 20], 300), ([3000], 300)):
+        plan = plan_volumes(names(*sizes), limit)
         assert all(sum(end - first for _, first, end in volume) <= limit for volume in plan)
         flat = [(chapter, n) for volume in plan for chapter, first, end in volume for n in range(first, end)]
         assert flat == [(chapter, n) for chapter, size in enumerate(sizes) for n in range(size)]
+        # a big chapter's parts but its last hold at least two thirds of the limit
+        assert all(end - first >= -(-2 * limit // 3) for volume in plan for chapter, first, end in volume if end < sizes[chapter])
+
+
+@pytest.mark.parametrize("where", ["added", "removed"])
+def test_an_essay_added_or_removed_half_way_through_a_big_chapter_changes_its_volume_alone(where):
+    """Parts end at essays chosen by their names, not at counts: the other volumes keep their
+    essays, so they are not made again."""
+    chapter = names(3000)[0]
+    changed = chapter[:1500] + ["0-01499a"] + chapter[1500:] if where == "added" else chapter[:1500] + chapter[1501:]
+
+    def volumes(essays):
+        return {tuple(essays[first:end]) for volume in plan_volumes([essays], 300) for _, first, end in volume}
+
+    before, after = volumes(chapter), volumes(changed)
+    assert len(before) >= 10 and 1 <= len(before - after) <= 2 and len(after - before) == len(before - after)
 
 
 def test_a_volume_whose_process_dies_is_named(config, tmp_path, monkeypatch):

@@ -125,7 +125,7 @@ class Booklet(_Section):
     paper: Literal["A5", "A4"] = Field("A5", description="Page size. The imposed print file puts two pages on each sheet of the next size up (A4 for A5, A3 for A4).")
     impose: bool = Field(True, description="Also write `<name>-booklet.pdf`, the pages in saddle-stitch order: print duplex, flip on the short edge, fold, staple.")
     output: str = Field("build/booklet", description="Where the PDFs are written; they are then copied into each edition's `downloads/`.")
-    volume_max_essays: int = Field(300, gt=0, description="An edition of more essays is printed in volumes, split at chapter boundaries (Typst holds a volume in memory).")
+    volume_max_essays: int = Field(300, gt=0, description="An edition of more essays is printed in volumes, split at chapter boundaries, a larger chapter in parts of two thirds of this to all of it, each ending after an essay picked by a digest of its page name (Typst holds a volume in memory).")
     jobs: int = Field(2, gt=0, description="Volumes typeset side by side, each in a process of its own.")
     piece_essays: int = Field(20, gt=0, description="A volume is typeset about this many essays at a time (a run ends after an essay picked by a digest of its page name), each run kept: an edited or added essay retypesets its run and the contents, not the volume.")
     chapter_pdfs: bool = Field(True, description="Also print each chapter on its own (`chapter-<n>-<edition>.pdf`, linked from the chapter's page): a cover and contents, then the chapter's pages of the handbook.")

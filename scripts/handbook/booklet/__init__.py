@@ -45,7 +45,7 @@ import pikepdf
 
 from ..files import copy_atomic, write_atomic
 from ..forked import ProcessDied, each_forked
-from .data import NO_DATE, PAPERS, Edition, booklet_options, build_date, editions, export, plan_volumes, volume_names
+from .data import NO_DATE, PAPERS, Edition, booklet_options, build_date, editions, export, page_names, plan_volumes, volume_names
 from .impose import SHEETS, impose
 
 TEMPLATE = Path(__file__).with_name("handbook.typ")
@@ -188,7 +188,7 @@ def plan_book(book: Book, chapters: list[Any], config: dict[str, Any], edition: 
               out: Path, records: Path, date: dt.date | None) -> list[_Volume]:
     """The volumes of ``book`` (the essays of ``chapters``) in one edition, with the digest of
     everything that shapes each; PDFs go to ``out``, data and stamps to ``records``."""
-    plan = plan_volumes([len(chapter.essays) for chapter in chapters], options["volume_max_essays"])
+    plan = plan_volumes([page_names(chapter.essays) for chapter in chapters], options["volume_max_essays"])
     found = []
     converted_by, typeset_by = _converted_by(edition), _typeset_by(options)
     cover = {**config, "title": book.title if book.title is not None else config.get("title", ""),

@@ -37,10 +37,10 @@ from .data import booklet_options, build_date, editions, plan_volumes, volume_na
 KINDS = ("chapters", "named")
 
 
-def chapter_files(edition: str, number: int, essays: int, limit: int | None) -> list[tuple[str, str]]:
-    """(PDF, imposed PDF) names of a chapter of ``essays`` essays: the chapter page links these.
+def chapter_files(edition: str, number: int, essays: list[str], limit: int | None) -> list[tuple[str, str]]:
+    """(PDF, imposed PDF) names of a chapter of the essays of pages ``essays``: the chapter page links these.
 
-    >>> chapter_files("zh-Hans", 2, 5, 300)
+    >>> chapter_files("zh-Hans", 2, ["a", "b"], 300)
     [('chapter-2-zh-Hans.pdf', 'chapter-2-zh-Hans-booklet.pdf')]
     """
     return volume_names(edition, len(plan_volumes([essays], limit)) or 1, chapter_stem(number))

@@ -37,6 +37,7 @@ import pikepdf
 from ..files import write_atomic
 from . import BookletError
 from .chapters import _siblings
+from .data import chosen
 from .impose import page_content, page_forms, saved
 
 # The contents' entries link to "handbook-page:<page>#<level>"; assembling points them at that page.
@@ -91,8 +92,7 @@ def ends_piece(essay: dict[str, Any], size: int) -> bool:
     >>> sum(ends_piece({"slug": f"{n:05d}", "title": ""}, 20) for n in range(1000))  # about 1,000 / 20
     56
     """
-    key = (essay.get("slug") or essay["title"]).encode()
-    return int.from_bytes(hashlib.sha256(key).digest()[:4], "big") % size == 0
+    return chosen(essay.get("slug") or essay["title"], size)
 
 
 def typeset(compile: Compile, data: dict[str, Any], size: int, folder: Path, salt: bytes) -> bytes:

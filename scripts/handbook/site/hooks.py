@@ -200,7 +200,7 @@ def _downloads(booklet: dict[str, Any], labels: dict[str, str]) -> str:
 
     run = _state["run"]
     limit = booklet.get("volume_max_essays", booklet_data.VOLUME_MAX_ESSAYS)
-    count = len(booklet_data.plan_volumes([len(s.items) for s in _state["sections"]], limit)) or 1
+    count = len(booklet_data.plan_volumes([_page_names(s) for s in _state["sections"]], limit)) or 1
     groups = []
     for number, (pdf, imposed) in enumerate(booklet_data.volume_names(run.edition, count), start=1):
         links = [f'<a href="downloads/{escape(pdf)}">{escape(labels["pdf"])}</a>']
@@ -237,6 +237,11 @@ def _named_booklets(labels: dict[str, str]) -> str:
     return "\n".join(lines) + "\n\n"
 
 
+def _page_names(section) -> list[str]:
+    """The names of a chapter's essays' pages, which choose where the booklet's volumes end."""
+    return [posixpath.splitext(posixpath.basename(item.src_uri))[0] for item in section.items]
+
+
 def _chapter_downloads(uri: str, page, labels: dict[str, str]) -> str:
     """A chapter page's links to the chapter's own PDF (``booklet.chapter_pdfs``)."""
     from handbook.booklet import books, data as booklet_data
@@ -249,7 +254,7 @@ def _chapter_downloads(uri: str, page, labels: dict[str, str]) -> str:
     if uri not in numbers:
         return ""
     section = _state["sections"][numbers[uri] - 1]
-    files = books.chapter_files(run.edition, numbers[uri], len(section.items),
+    files = books.chapter_files(run.edition, numbers[uri], _page_names(section),
                                 booklet.get("volume_max_essays", booklet_data.VOLUME_MAX_ESSAYS))
     to_downloads = get_relative_url("downloads/", page.url)
     to_downloads = to_downloads if to_downloads.endswith("/") else to_downloads + "/"
