@@ -229,16 +229,24 @@ def reading_order(site: Path, rel: str, seen: set[str] | None = None) -> list[st
     return found
 
 
-def test_search_numbers_essays_in_catalogue_order_for_its_ties_though_the_home_page_lists_no_essay(large):
+def test_search_places_essays_in_catalogue_order_for_its_ties_though_the_home_page_lists_no_essay(large):
+    """``search/order.bin`` gives each essay number its place in the reading order the listing
+    pages show, which search.js sorts ties by; the numbers themselves are hash slots."""
     import json
+    import struct
 
     for site in (large / "site", large / "site" / "zh-Hant"):
         chapters = [t for t, label in catalogue_links(site, "") if label in ("本章目录", "本章目錄")]
         expected = [url for chapter in chapters for url in reading_order(site, chapter)]
         assert len(expected) == sum(COUNTS.values()) and expected != sorted(expected)  # not the URLs' order
-        count = json.loads((site / "search" / "meta.json").read_text(encoding="utf-8"))["pages"]
+        meta = json.loads((site / "search" / "meta.json").read_text(encoding="utf-8"))
         numbers = sorted(int(p.stem) for p in (site / "search" / "p").glob("*.json"))
-        assert len(numbers) == count
+        assert len(numbers) == meta["pages"]
+        order = (site / "search" / "order.bin").read_bytes()
+        places = struct.unpack(f"<{meta['slots']}I", order)
+        assert sorted(n for n, place in enumerate(places) if place != 0xFFFFFFFF) == numbers
+        placed = sorted(numbers, key=lambda n: places[n])
         indexed = [json.loads((site / "search" / "p" / f"{n}.json").read_text(encoding="utf-8"))["u"].strip("/")
-                   for n in numbers]
-        assert indexed == expected
+                   for n in placed]
+        assert indexed == expected and [places[n] for n in placed] == list(range(len(numbers)))
+        assert numbers != placed  # the numbers are not in the reading order: only order.bin orders ties
