@@ -246,6 +246,12 @@ def _ready(config: dict[str, Any], edition: str) -> Path:
     return _store(config) / f".{edition}.ready"
 
 
+def _versions_but(config: dict[str, Any], edition: str, *kept: Path | None) -> list[Path]:
+    """``edition``'s published versions other than ``kept``, oldest first."""
+    return sorted((old for old in _store(config).glob(f"{edition}.*") if old not in kept and old.is_dir()),
+                  key=lambda old: old.name)
+
+
 def _make_version(config: dict[str, Any], edition: str, staging: Path) -> Path:
     """``edition``'s next version (``_ready``): hard links to exactly the files of the working copy
     ``staging``. It is made from the version before the live one, whose files the working copy's
@@ -257,7 +263,7 @@ def _make_version(config: dict[str, Any], edition: str, staging: Path) -> Path:
     target = site_dir(config, edition)
     live = target.resolve() if target.is_dir() else None
     if not ready.is_dir():
-        earlier = sorted((old for old in store.glob(f"{edition}.*") if old != live and old.is_dir()), key=lambda old: old.name)
+        earlier = _versions_but(config, edition, live)
         if earlier:  # the working copy's files are never written into: a version shares most of them
             os.rename(earlier[-1], ready)
     if ready.is_dir():
@@ -295,9 +301,8 @@ def _publish(config: dict[str, Any], edition: str, ready: Path) -> None:
         os.rename(target, store / f"{edition}.{time.time_ns()}")
     target.parent.mkdir(parents=True, exist_ok=True)
     _link(target, version)
-    for old in store.glob(f"{edition}.*"):  # the previous version stays, for requests under way
-        if old not in (version, live) and old.is_dir():
-            _remove_behind(old)
+    for old in _versions_but(config, edition, version, live):  # the previous version stays, for requests under way
+        _remove_behind(old)
 
 
 # The work on versions left to threads while the build goes on (``_behind``); ``wait_behind`` ends it.
@@ -324,10 +329,8 @@ def _link_next_behind(config: dict[str, Any], edition: str, staging: Path) -> No
     """After ``edition``'s first publication, its next version linked behind (while the booklets
     are typeset): with no version before the live one to recycle, the next build would link all
     of it, 20,000 entries at 10,000 essays, before its sites could go live."""
-    store = _store(config)
-    live = site_dir(config, edition).resolve()
     ready = _ready(config, edition)
-    if not ready.exists() and not any(old != live and old.is_dir() for old in store.glob(f"{edition}.*")):
+    if not ready.exists() and not _versions_but(config, edition, site_dir(config, edition).resolve()):
         _behind(_link_tree, str(staging), str(ready))
 
 

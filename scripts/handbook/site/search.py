@@ -80,7 +80,6 @@ import pickle
 import re
 import shutil
 import struct
-import sys
 import time
 import unicodedata
 from collections import Counter, defaultdict
@@ -417,12 +416,10 @@ def write_index(folder: Path, pages: list[Page], cmap: dict[str, str], rank: dic
         stats = _write_all(folder, pages, numbers, slots, cmap)
     # Files are replaced, never written into: published versions of the site share them.
     write_atomic(folder / LENGTHS_NAME, length_ratios(stats["lengths"]))
-    order = array("I", [EMPTY]) * slots
+    places = [EMPTY] * slots
     for place, number in enumerate(numbers):
-        order[number] = place
-    if sys.byteorder != "little":
-        order.byteswap()
-    write_atomic(folder / ORDER_NAME, order.tobytes())
+        places[number] = place
+    write_atomic(folder / ORDER_NAME, struct.pack(f"<{slots}I", *places))
     write_atomic(folder / META_NAME, json.dumps(
         {"version": 4, "pages": len(pages), "slots": slots, "shards": stats["shards"], "charmap": cmap,
          "ranking": rank or ranking({})}, ensure_ascii=False, separators=(",", ":")))
