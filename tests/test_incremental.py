@@ -2,7 +2,7 @@
 change affects, and what it publishes (docs, both editions' sites with their search indexes, the
 booklets) is byte for byte what a cold build of the same inputs gives.
 
-The handbook is small but shaped like a large one: chapters split into groups (``nav_fanout: 4``)
+The handbook is small but shaped like a large one: chapters split into groups (``nav_fanout: 5``)
 and booklets in volumes (``volume_max_essays: 8``), with a named booklet."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import yaml
 from projects import ROOT, build, new_project, same_outputs
 
 SUMMARY = re.compile(r"site (zh-Hans|zh-Hant) [\d.]+ s \(([^;)]*)")
-FANOUT = 3
+FANOUT = 5
 
 
 def configure(project: Path, **essays) -> None:
@@ -76,23 +76,41 @@ def counts(said: str) -> tuple[int, int]:
     return int(done.replace(",", "")), int(total.replace(",", ""))
 
 
-def chapters(project: Path) -> dict[str, list[str]]:
-    """Each chapter's seeds, in catalogue order."""
+def chapters(project: Path) -> dict[str, list[tuple[str, str]]]:
+    """Each chapter's essays as (seed, page name), in catalogue order."""
     from handbook import config as configuration
     from handbook.catalogue import load_catalogue
 
     config = configuration.load(project / "handbook.yml")
-    return {c.name: [e.essay.meta["source"] for e in c.essays] for c in load_catalogue(config)}
+    return {c.name: [(e.essay.meta["source"], e.slug) for e in c.essays] for c in load_catalogue(config)}
 
 
-def pick(project: Path, fits=lambda count: count % FANOUT != 1) -> tuple[str, Path]:
-    """A chapter whose essay count ``fits`` (by default: its groups stay as they are when it
-    loses an essay) and a UTF-8 seed half-way through it."""
-    for name, seeds in chapters(project).items():
-        if fits(len(seeds)):
-            middle = [project / "seeds" / s for s in seeds[len(seeds) // 2:]]
-            return name, next(p for p in middle if _utf8(p))
-    raise AssertionError(f"no chapter fits: {chapters(project)}")
+def groups(essays: list[tuple[str, str]]) -> dict[str, tuple[str, ...]]:
+    """A chapter's groups as the site cuts them: their paths and their essays' page names."""
+    from handbook.site import nav
+
+    items = [nav.Item(f"essays/{name}.md", name, "", "", "", "") for _, name in essays]
+    return {g.src_uri: tuple(i.page_name for i in g.items) for g in nav.walk(nav.tree(nav.Section("", "c/index.md", items), FANOUT))}
+
+
+def groups_stay(before: dict, after: dict) -> bool:
+    """The same groups (paths and so names), their essays changed or not."""
+    return before.keys() == after.keys()
+
+
+def a_group_goes(before: dict, after: dict) -> bool:
+    return len(after) < len(before)
+
+
+def pick(project: Path, fits=groups_stay) -> tuple[str, Path]:
+    """A chapter and a UTF-8 seed of its second half whose removal ``fits`` (given the chapter's
+    groups before and after)."""
+    for name, essays in chapters(project).items():
+        for index in range(len(essays) // 2, len(essays)):
+            seed = project / "seeds" / essays[index][0]
+            if _utf8(seed) and fits(groups(essays), groups(essays[:index] + essays[index + 1:])):
+                return name, seed
+    raise AssertionError(f"no essay fits: {chapters(project)}")
 
 
 def _utf8(path: Path) -> bool:
@@ -110,13 +128,23 @@ def edit_body(project: Path) -> None:
 
 
 def add_essay(project: Path) -> None:
-    chapter, seed = pick(project, lambda count: count % FANOUT != 0)
-    (project / "seeds" / (seed.stem + "a.txt")).write_text(
-        f"{chapter}新来的同志谈体会\n\n窗口民警要把群众的事当作自己的事。预约办理让群众少跑一趟。\n", encoding="utf-8")
+    """A seed added half-way through a chapter, where (with its title) its chapter's groups stay."""
+    from handbook.files import slugify
+
+    for chapter, essays in chapters(project).items():
+        for at in range(len(essays) // 2, len(essays)):
+            new = Path(essays[at - 1][0]).stem + "a.txt"  # just after the essay before it
+            for word in ("谈体会", "说体会", "讲体会", "写体会"):
+                title = f"{chapter}新来的同志{word}"
+                if groups_stay(groups(essays), groups(essays[:at] + [(new, slugify(title))] + essays[at:])):
+                    (project / "seeds" / new).write_text(
+                        f"{title}\n\n窗口民警要把群众的事当作自己的事。预约办理让群众少跑一趟。\n", encoding="utf-8")
+                    return
+    raise AssertionError(f"no place keeps the groups: {chapters(project)}")
 
 
-def remove_essay(project: Path, last_of_its_group: bool = False) -> None:
-    pick(project, (lambda count: count % FANOUT == 1) if last_of_its_group else (lambda count: count % FANOUT != 1))[1].unlink()
+def remove_essay(project: Path, a_group_with_it: bool = False) -> None:
+    pick(project, a_group_goes if a_group_with_it else groups_stay)[1].unlink()
 
 
 def retitle(project: Path) -> None:
@@ -131,17 +159,23 @@ def move_chapter(project: Path) -> None:
 
 CHANGES = {"body edited": edit_body, "essay added": add_essay, "essay removed": remove_essay,
            "title changed": retitle, "chapter changed": move_chapter,
-           "group removed": lambda project: remove_essay(project, last_of_its_group=True)}
+           "group removed": lambda project: remove_essay(project, a_group_with_it=True)}
 
 
 @pytest.mark.parametrize("change", CHANGES)
 def test_an_incremental_build_is_the_cold_build(base, tmp_path, change):
     project = copy_of(base, tmp_path / "project")
+    before, files = chapters(project), inodes(project)
     CHANGES[change](project)
     done = build(project)
     assert done.returncode == 0, done.stderr
     said = rendered(done.stderr)
     assert set(said) == {"zh-Hans", "zh-Hant"}, done.stderr
+    if change in ("essay added", "essay removed"):  # its groups' pages and its neighbours', not the later groups'
+        expected = affected(before, chapters(project))
+        for edition in said:
+            made = {path for path, inode in inodes(project, edition).items() if files[edition].get(path) != inode}
+            assert made - {"index.html", "404.html"} <= expected, (edition, sorted(made - expected))
     for edition, what in said.items():
         pages, total = counts(what)
         assert pages >= 1, f"{edition}: {what}"
@@ -152,6 +186,36 @@ def test_an_incremental_build_is_the_cold_build(base, tmp_path, change):
     twin = cold_twin(project, tmp_path)
     same_outputs(project, twin, pdfs=True)
     assert folders(project / "site") == folders(twin / "site")  # a removed page's folder goes too
+
+
+def inodes(project: Path, edition: str | None = None) -> dict:
+    """The working copy's HTML files and their inodes (a page rendered is a new file), per edition."""
+    if edition is None:
+        return {e: inodes(project, e) for e in ("zh-Hans", "zh-Hant")}
+    site = project / "build" / "site" / edition
+    return {str(path.relative_to(site)): path.stat().st_ino for path in site.rglob("*.html")}
+
+
+def affected(before: dict[str, list], after: dict[str, list]) -> set[str]:
+    """The pages an essay added or removed must change: those of the groups whose essays changed
+    and of their essays, the chapter's page, and the essays whose previous or next one changed."""
+    from handbook.site.text import slug
+
+    pages = set()
+    for chapter in before.keys() | after.keys():
+        old, new = groups(before.get(chapter, [])), groups(after.get(chapter, []))
+        pages.add(f"chapters/{slug(chapter)}/index.html")
+        for uri in old.keys() | new.keys():
+            if old.get(uri) != new.get(uri):
+                pages.add(f"chapters/{slug(chapter)}/{uri.removeprefix('c/')[:-len('.md')]}.html")
+                pages |= {f"essays/{name}/index.html" for name in (*old.get(uri, ()), *new.get(uri, ()))}
+    order = [name for essays in after.values() for _, name in essays]
+    was = [name for essays in before.values() for _, name in essays]
+    around = lambda names: {n: (names[i - 1] if i else None, names[i + 1] if i + 1 < len(names) else None)  # noqa: E731
+                            for i, n in enumerate(names)}
+    old_around, new_around = around(was), around(order)
+    pages |= {f"essays/{name}/index.html" for name in order if new_around[name] != old_around.get(name)}
+    return pages
 
 
 def folders(site: Path) -> set[str]:

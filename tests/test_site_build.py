@@ -178,11 +178,55 @@ def test_grouped_nav_never_lists_more_than_fanout():
     nav = site_nav.nav_config([section], "首页", 10)[1]["甲"]
     assert widest(nav) <= 10
     assert nav[0] == "chapters/甲/index.md"
-    assert list(nav[1]) == ["第 1–100 篇"]
-    assert nav[1]["第 1–100 篇"][0] == "chapters/甲/1-100/index.md"  # the group's page leads its section
-    assert nav[1]["第 1–100 篇"][1] == {"第 1–10 篇": ["chapters/甲/1-10/index.md", *[f"essays/{n}.md" for n in range(1, 11)]]}
+
+    def leaves(entries, uri):  # the essays under a group, checking each group leads with its page
+        assert entries[0] == uri
+        for number, entry in enumerate(entries[1:], start=1):
+            if isinstance(entry, str):
+                yield entry
+                continue
+            (label, inner), = entry.items()
+            assert re.fullmatch(rf"第 {number} (组|部分)", label), label  # numbered from 1 under its parent
+            yield from leaves(inner, f"{uri.removesuffix('index.md')}{number}/index.md")
+
+    assert list(leaves(nav, "chapters/甲/index.md")) == [item.src_uri for item in items]  # every essay once, in order
+    assert list(nav[1]) == ["第 1 部分"] and list(nav[1]["第 1 部分"][1]) == ["第 1 部分"]  # 1,000 / 10 nests twice
     small = site_nav.Section("乙", "chapters/乙/index.md", items[:3])
     assert site_nav.nav_config([small], "首页", 10)[1] == {"乙": ["chapters/乙/index.md", "essays/1.md", "essays/2.md", "essays/3.md"]}
+
+
+def _groups(items, fanout=50):
+    """A chapter's groups as {path: (label, its essays' paths)}."""
+    tree = site_nav.tree(site_nav.Section("甲", "chapters/甲/index.md", items), fanout)
+    return {g.src_uri: (g.label, [i.src_uri for i in g.items]) for g in site_nav.walk(tree)}
+
+
+def test_an_essay_added_or_removed_half_way_changes_only_its_own_group():
+    """Groups end at essays chosen by their names and are numbered: an essay added or removed in
+    the middle of a chapter of 3,000 changes the essays of its group (and the next, when its group
+    was full) and renames or moves no group, unless it is itself chosen to end one."""
+    from handbook.catalogue import chosen
+
+    items = [site_nav.Item(f"essays/{n:05d}.md", str(n), "", "", "", "甲") for n in range(0, 6000, 2)]
+    before = _groups(items)
+    sizes = [len(essays) for uri, (_, essays) in before.items() if uri.count("/") == 4]
+    assert len(before) - len(sizes) >= 2 and max(sizes) <= 50  # nested: parts of groups of essays
+    changes = 0
+    for n in range(2999, 3999, 20):  # odd: new names, between two essays
+        added = site_nav.Item(f"essays/{n:05d}.md", str(n), "", "", "", "甲")
+        if chosen(added.page_name, 50 // 6):
+            continue  # it ends a group of its own: later groups are renumbered
+        after = _groups(sorted([*items, added], key=lambda item: item.src_uri))
+        assert after.keys() == before.keys() and all(after[uri][0] == before[uri][0] for uri in after)
+        changed = [uri for uri in after if after[uri] != before[uri]]
+        assert 1 <= len([uri for uri in changed if uri.count("/") == 4]) <= 2, (n, changed)  # its group, maybe the next
+        changes += 1
+        gone = [item for item in items if item.src_uri != f"essays/{n + 1:05d}.md"]
+        if not chosen(f"{n + 1:05d}", 50 // 6):
+            after = _groups(gone)
+            assert after.keys() == before.keys() and all(after[uri][0] == before[uri][0] for uri in after)
+            assert 1 <= len([uri for uri in after if after[uri] != before[uri] and uri.count("/") == 4]) <= 2, n
+    assert changes >= 30
 
 
 def test_listing_pages_mirror_the_navigation_and_stay_small():
@@ -198,12 +242,13 @@ def test_listing_pages_mirror_the_navigation_and_stay_small():
 
     in_nav = {p for p in nav_pages(site_nav.nav_config(sections, "首页", 10, site_nav.LABELS)) if p.startswith("chapters/")}
     assert set(pages) == in_nav
-    assert len(pages) == 2 + 10 + 100  # two chapters, ten groups of 100, a hundred of 10
+    groups = [uri for uri in pages if uri.count("/") > 2]
+    assert len(pages) == 2 + len(groups) and len(groups) >= 1000 // 10 + 10  # two chapters; groups and their parts
     for uri, page in pages.items():
         assert len(re.findall(r"^- \[", page.markdown, re.M)) <= 10, uri
     assert re.findall(r"^- \[(.+?)\]", pages["chapters/乙/index.md"].markdown, re.M) == ["第1篇", "第2篇", "第3篇"]
-    assert pages["chapters/甲/981-990/index.md"].title == "甲 · 第 981–990 篇"
-    assert pages["chapters/甲/991-1000/index.md"].title == "甲 · 第 991 篇起"  # the chapter's last group
+    assert pages["chapters/甲/1/1/2/index.md"].title == "甲 · 第 1 部分 · 第 1 部分 · 第 2 组"
+    assert re.findall(r"^- \[(.+?)\]", pages["chapters/甲/1/1/index.md"].markdown, re.M)[:2] == ["第 1 组", "第 2 组"]
 
 
 def test_scraped_text_is_escaped_for_markdown():

@@ -21,9 +21,9 @@ from browser import SAMPLES, make_project, write_essay
 
 REPO = Path(__file__).resolve().parents[1]
 FANOUT, HOME_MAX = 5, 20
-# Synthetic essays per chapter (by their title's words): 户籍 40 (groups nested: 1–25 of five
-# groups, 26–40), 交通 11 (three groups), 综合 2 (listed on the chapter page). With the three
-# samples, one per chapter: 41, 12, 3.
+# Synthetic essays per chapter (by their title's words): 户籍 40 (nine or more groups of four or
+# five, so nested in parts), 交通 11 (three groups), 综合 2 (listed on the chapter page). With the
+# three samples, one per chapter: 41, 12, 3.
 TOPICS = [("户籍", 40), ("交通", 11), ("综合", 2)]
 COUNTS = {"户籍窗口": 41, "交警窗口": 12, "综合": 3}
 CATALOGUE = re.compile(r'<div class="hb-catalogue[^"]*">(.*?)</div>', re.S)
@@ -94,7 +94,7 @@ def test_home_page_lists_the_chapters_with_counts_and_links_and_no_essay(large):
         assert re.search(rf'<h3 id="{name}">{name}<', text), name
         assert f"共 {count} 篇 · " in text
     # the chapters' groups are linked too, and every link leads to a page that exists
-    assert ("chapters/户籍窗口/1-25", "第 1–25 篇") in links and ("chapters/户籍窗口/26-50", "第 26 篇起") in links
+    assert {("chapters/户籍窗口/1", "第 1 部分"), ("chapters/户籍窗口/2", "第 2 部分"), ("chapters/交警窗口/3", "第 3 组")} <= set(links)
     assert not [t for t, _ in links if t.startswith("chapters/综合/")]  # a small chapter has no groups
     for target, _ in links:
         assert (site / target / "index.html").is_file(), target
@@ -121,20 +121,15 @@ def test_every_essay_is_reached_from_its_chapter_page_through_pages_of_at_most_f
     assert reached == essays_of(site)
     # every generated page was on the way: two levels of groups in the largest chapter
     assert listing_pages == {str(p.parent.relative_to(site)) for p in (site / "chapters").rglob("index.html")}
-    assert {"chapters/户籍窗口/1-25", "chapters/户籍窗口/1-5", "chapters/户籍窗口/21-25", "chapters/户籍窗口/26-30",
-            "chapters/户籍窗口/41-45", "chapters/交警窗口/11-15"} <= listing_pages
-    assert not (site / "chapters" / "综合" / "1-3").exists()
+    assert {"chapters/户籍窗口/1", "chapters/户籍窗口/1/1", "chapters/户籍窗口/1/4", "chapters/户籍窗口/2/1",
+            "chapters/交警窗口/1", "chapters/交警窗口/3"} <= listing_pages
+    assert not (site / "chapters" / "综合" / "1").exists()
     # the pages say what they are: a group page's title, count and the link back up
-    group = read(site, "chapters/户籍窗口/6-10")
-    assert "<title>户籍窗口 · 第 6–10 篇 - " in group and ">户籍窗口 · 第 6–10 篇<" in group
-    assert "共 5 篇 · 上一级：" in group
-    assert '上一级：<a href="../1-25/">户籍窗口 · 第 1–25 篇</a>' in group
-    assert '上一级：<a href="../">户籍窗口</a>' in read(site, "chapters/户籍窗口/26-50")
-
-
-# The last group of a level while it has room: named by its first essay, its path by its room.
-OPEN_GROUPS = {"chapters/户籍窗口/26-50": "第 26 篇起", "chapters/户籍窗口/41-45": "第 41 篇起",
-               "chapters/交警窗口/11-15": "第 11 篇起"}
+    group = read(site, "chapters/户籍窗口/1/2")
+    assert "<title>户籍窗口 · 第 1 部分 · 第 2 组 - " in group and ">户籍窗口 · 第 1 部分 · 第 2 组<" in group
+    assert re.search("共 [45] 篇 · 上一级：", group)
+    assert '上一级：<a href="../">户籍窗口 · 第 1 部分</a>' in group
+    assert '上一级：<a href="../">户籍窗口</a>' in read(site, "chapters/户籍窗口/2")
 
 
 def sidebar(text: str) -> str:
@@ -147,12 +142,13 @@ def test_group_titles_in_the_sidebar_link_to_their_pages(large):
         rel = str(page.parent.relative_to(site))
         if rel.count("/") < 2:
             continue
-        label = OPEN_GROUPS.get(rel) or "第 {}–{} 篇".format(*rel.rsplit("/", 1)[1].split("-"))
+        of_groups = any(p.is_dir() for p in page.parent.iterdir())
+        label = "第 {} {}".format(rel.rsplit("/", 1)[1], "部分" if of_groups else "组")
         nav = {(resolve(rel, href), re.sub(r"<[^>]+>", "", text).strip()) for href, text in LINK.findall(sidebar(page.read_text()))}
         assert (rel, label) in nav, rel  # its own title in the sidebar is the link to it
     chapter = {(resolve("chapters/户籍窗口", h), re.sub(r"<[^>]+>", "", t).strip())
                for h, t in LINK.findall(sidebar(read(site, "chapters/户籍窗口")))}
-    assert {("chapters/户籍窗口/1-25", "第 1–25 篇"), ("chapters/户籍窗口/26-50", "第 26 篇起")} <= chapter
+    assert {("chapters/户籍窗口/1", "第 1 部分"), ("chapters/户籍窗口/2", "第 2 部分")} <= chapter
     assert not [t for t, _ in chapter if t.startswith("essays/户籍")]  # pruned: the groups' essays are not there
 
 
@@ -160,7 +156,7 @@ def test_scraped_titles_stay_text_in_the_listing_pages(large):
     site = large / "site"
     page = read(site, "chapters/综合")  # the sample with markup in its title is in the small chapter
     assert "&lt;script&gt;alert(1)&lt;/script&gt;字样测试" in page and "<script>alert" not in page
-    first = read(site, "chapters/户籍窗口/1-25")  # group links with their first and last essays' titles
+    first = read(site, "chapters/户籍窗口/1")  # group links with their first and last essays' titles
     assert "从《" in first and "<script>alert" not in first
 
 
@@ -171,8 +167,8 @@ def test_traditional_edition_is_converted(large):
     article = re.sub(r"<[^>]+>", "", article)
     assert "戶籍窗口" in article and "户籍窗口" not in article and "本章目錄" in article
     assert not [t for t, _ in catalogue_links(site, "") if t.startswith("essays/")]
-    group = read(site, "chapters/户籍窗口/6-10")  # same paths in both editions, for the switcher
-    assert "<title>戶籍窗口 · 第 6–10 篇 - " in group and "上一級：" in group and "戶籍工作經驗" in group
+    group = read(site, "chapters/户籍窗口/1/2")  # same paths in both editions, for the switcher
+    assert "<title>戶籍窗口 · 第 1 部分 · 第 2 組 - " in group and "上一級：" in group and "戶籍工作經驗" in group
     assert "户籍" not in re.sub(r"<[^>]+>", "", group[group.index("<article"):group.index("</article>")])
     assert "從《戶籍工作經驗" in read(site, "chapters/户籍窗口")
     assert {str(p.relative_to(site)) for p in (site / "chapters").rglob("index.html")} == \
@@ -193,12 +189,12 @@ def test_bare_benchmark_build_has_the_same_pages_and_navigation(large):
                 if p.relative_to(folder).parts[0] in ("chapters", "essays")}
 
     assert pages(bare) == pages(site)
-    for rel in ("chapters/户籍窗口/6-10", "chapters/户籍窗口", "essays/户籍-000"):
+    for rel in ("chapters/户籍窗口/1/2", "chapters/户籍窗口", "essays/户籍-000"):
         def nav(folder):  # (the bare build has no hook to escape the sample's <script> title: its text is left out)
             return [(h, "" if "%E5%AD%97%E6%A0%B7" in h else re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", t)).strip())
                     for h, t in LINK.findall(sidebar(read(folder, rel)))]
         assert nav(bare) == nav(site), rel
-    for rel in ("", "chapters/户籍窗口", "chapters/户籍窗口/1-25"):
+    for rel in ("", "chapters/户籍窗口", "chapters/户籍窗口/1"):
         assert catalogue_links(bare, rel) == catalogue_links(site, rel), rel
 
 

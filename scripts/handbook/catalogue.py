@@ -10,7 +10,7 @@ import json
 import logging
 import os
 import pickle
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -61,6 +61,48 @@ def chapter_of(essay: Essay, config: dict) -> str:
     if best and mentions[best] >= config.get("chapter_min_mentions", 3):
         return best
     return config["default_chapter"]
+
+
+def part_ends(names: Sequence[str | None], limit: int) -> list[int]:
+    """Where a run of essays (the names of their pages, in order) is cut into parts of at most
+    ``limit``: after an essay that ``may_end`` a part once the part holds two thirds of ``limit``,
+    or at ``limit``; the last end is the run's. An essay added or removed anywhere changes its own
+    part (and the next, when that one ended at ``limit``), not the others: the booklet's volumes
+    and the site's groups of a large chapter are cut so.
+
+    >>> ends = part_ends([f"{n:05d}" for n in range(1000)], 300)
+    >>> ends[-1], all(200 <= b - a <= 300 for a, b in zip([0] + ends, ends[:-1]))
+    (1000, True)
+    """
+    least = -(-2 * limit // 3)
+    ends, start = [], 0
+    for n, name in enumerate(names, start=1):
+        if n - start >= limit or (n - start >= least and may_end(name, limit)):
+            ends.append(n)
+            start = n
+    if not ends or ends[-1] != len(names):
+        ends.append(len(names))
+    return ends
+
+
+def may_end(name: str | None, limit: int) -> bool:
+    """Whether a part of at most ``limit`` may end after the essay of page ``name`` (None: it may
+    not): one essay in a sixth of ``limit`` may (in two at least, so small limits too cut by name).
+
+    >>> may_end("甲", 300), may_end("乙", 300), may_end(None, 300)
+    (False, True, False)
+    """
+    return name is not None and chosen(name, max(2, limit // 6))
+
+
+def chosen(name: str, one_in: int) -> bool:
+    """Whether the essay of page ``name`` is one of those (one in ``one_in``) that a digest of
+    its name chooses, the same in every build and whatever the other essays.
+
+    >>> sum(chosen(f"{n:05d}", 20) for n in range(1000))  # about 1,000 / 20
+    56
+    """
+    return int.from_bytes(hashlib.sha256(name.encode("utf-8", "surrogatepass")).digest()[:4], "big") % one_in == 0
 
 
 def load_catalogue(config: dict, folder: Path | None = None, keep: Callable[[str], bool] | None = None) -> list[Chapter]:

@@ -95,7 +95,7 @@ class Cleaner(_Section):
 class Site(_Section):
     """The generated pages of the site. Every listing stays small whatever the size of the handbook."""
 
-    nav_fanout: int = Field(50, ge=2, description="At most this many entries in a navigation section, a chapter page or a group page; a larger chapter is split into numbered groups (第 1–50 篇 …).")
+    nav_fanout: int = Field(50, ge=2, description="At most this many entries in a navigation section, a chapter page or a group page; a larger chapter is split into numbered groups (第 1 组 …) of two thirds to all of it, ending after essays chosen by their pages' names so that an essay added or removed changes its own group.")
     home_catalogue_max_essays: int = Field(200, ge=0, description="Up to this many essays, the home page lists every essay by chapter; above it, the chapters only.")
 
 

@@ -8,11 +8,12 @@ Typst code (``#``, ``*``, ``=``, ``$`` and ``[`` show as themselves).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping, Sequence
+
+from ..catalogue import part_ends
 
 # Page geometry and type per paper size. Sizes in points, margins in millimetres.
 PAPERS: dict[str, dict[str, Any]] = {
@@ -87,7 +88,7 @@ def plan_volumes(chapters: Sequence[Sequence[str]], limit: int | None) -> list[l
 
     A volume is a list of (chapter index, first essay, end) slices, in catalogue order. Volumes
     end at chapter boundaries: a chapter that does not fit in the current volume opens the next
-    one; a chapter larger than ``limit`` is split into parts (``_part_ends``) whose ends are
+    one; a chapter larger than ``limit`` is split into parts (``catalogue.part_ends``) whose ends are
     chosen by its essays' names, not counted, and its last part may be joined by the following
     chapters: so an essay added to or removed from a chapter, anywhere in it, changes the part it
     is in (and the next, when that part ended at ``limit``) and no other. ``limit`` None: one
@@ -111,7 +112,7 @@ def plan_volumes(chapters: Sequence[Sequence[str]], limit: int | None) -> list[l
             continue
         if current:
             volumes.append(current)
-        bounds = [0, *_part_ends(names, limit)]
+        bounds = [0, *part_ends(names, limit)]
         for start, end in zip(bounds[:-2], bounds[1:-1]):
             volumes.append([(index, start, end)])
         current, count = [(index, bounds[-2], size)], size - bounds[-2]
@@ -120,38 +121,8 @@ def plan_volumes(chapters: Sequence[Sequence[str]], limit: int | None) -> list[l
     return volumes
 
 
-def _part_ends(names: Sequence[str], limit: int) -> list[int]:
-    """Where the parts of a chapter of more than ``limit`` essays end: after an essay chosen by its
-    page's name (one in a sixth of ``limit``) once the part holds two thirds of ``limit``, or at
-    ``limit``; the last end is the chapter's.
-
-    >>> ends = _part_ends([f"{n:05d}" for n in range(1000)], 300)
-    >>> ends[-1], all(200 <= b - a <= 300 for a, b in zip([0] + ends, ends[:-1]))
-    (1000, True)
-    """
-    least, one_in = -(-2 * limit // 3), max(1, limit // 6)
-    ends, start = [], 0
-    for n, name in enumerate(names, start=1):
-        if n - start >= limit or (n - start >= least and chosen(name, one_in)):
-            ends.append(n)
-            start = n
-    if not ends or ends[-1] != len(names):
-        ends.append(len(names))
-    return ends
-
-
-def chosen(name: str, one_in: int) -> bool:
-    """Whether the essay of page ``name`` is one of those (one in ``one_in``) that a digest of
-    its name chooses, the same in every build and whatever the other essays.
-
-    >>> sum(chosen(f"{n:05d}", 20) for n in range(1000))  # about 1,000 / 20
-    56
-    """
-    return int.from_bytes(hashlib.sha256(name.encode("utf-8", "surrogatepass")).digest()[:4], "big") % one_in == 0
-
-
 def page_names(essays: Iterable[Any]) -> list[str]:
-    """The names of the essays' pages (``chosen`` by them), their titles when they have none."""
+    """The names of the essays' pages (``catalogue.chosen`` by them), their titles when they have none."""
     return [getattr(entry, "slug", None) or getattr(entry, "essay", entry).title for entry in essays]
 
 

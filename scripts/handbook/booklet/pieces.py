@@ -37,7 +37,7 @@ import pikepdf
 from ..files import write_atomic
 from . import BookletError
 from .chapters import _siblings
-from .data import chosen
+from ..catalogue import chosen
 from .impose import page_content, page_forms, saved
 
 # The contents' entries link to "handbook-page:<page>#<level>"; assembling points them at that page.

@@ -239,7 +239,7 @@ def _named_booklets(labels: dict[str, str]) -> str:
 
 def _page_names(section) -> list[str]:
     """The names of a chapter's essays' pages, which choose where the booklet's volumes end."""
-    return [posixpath.splitext(posixpath.basename(item.src_uri))[0] for item in section.items]
+    return [item.page_name for item in section.items]
 
 
 def _chapter_downloads(uri: str, page, labels: dict[str, str]) -> str:

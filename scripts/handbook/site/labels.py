@@ -13,9 +13,9 @@ LABELS = {
     "catalogue": "目录",
     "chapter_page": "本章目录",
     "count": "共 {n} 篇",
-    "group": "第 {first}–{last} 篇",          # a numbered group of a large chapter's essays
-    "group_open": "第 {first} 篇起",          # a chapter's last group
-    "group_title": "{chapter} · {group}",     # a group page's title
+    "group": "第 {n} 组",                     # the n-th group of a large chapter's essays
+    "group_of_groups": "第 {n} 部分",         # the n-th group of groups, in a very large chapter
+    "group_title": "{parent} · {group}",      # a group page's title: its parent's, then its label
     "group_span": "从《{first}》到《{last}》",  # under a group's link: its first and last essays
     "parent": "上一级：",                      # a group page's link to the page listing it
     "date": "日期：",

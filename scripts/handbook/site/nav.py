@@ -2,19 +2,27 @@
 listing pages (one per chapter, one per group of a large chapter) and the home page's catalogue.
 
 Everything stays small however many essays there are. Each chapter is a section; a chapter with
-more than ``fanout`` essays is split into numbered groups (第 1–50 篇, …, the chapter's last one
-第 101 篇起, at ``chapters/<slug>/101-150/``), nested again when there
-are more than ``fanout`` groups, so no list in the navigation has more than ``fanout`` items. With
-Material's ``navigation.prune`` a page then carries the chapters, the groups on its own path and
-its own group's essays: a few hundred links whether the handbook has 100 essays or 10,000.
+more than ``fanout`` essays is split into groups (第 1 组, 第 2 组, …, at ``chapters/<slug>/1/``,
+…), and when there are more than ``fanout`` groups, they are grouped again (第 1 部分, …, with
+their groups at ``chapters/<slug>/1/1/``), so no list in the navigation has more than ``fanout``
+items. With Material's ``navigation.prune`` a page then carries the chapters and their groups, the
+groups on its own path and its own group's essays: a few hundred links whether the handbook has
+100 essays or 10,000.
+
+Groups are cut where ``catalogue.part_ends`` cuts, after essays chosen by their pages' names, not
+at counts, and are numbered, not named by their essays' positions: so an essay added to or removed
+from a large chapter, anywhere in it, changes the essays of its own group (and of the next, when
+its group was full) and no other group's name or essays. Only when a group is split or joined
+(an essay chosen to end one, added or removed) do the later groups' numbers change.
 
 The listing pages mirror that tree: a chapter's page lists its essays, or, when it is split, its
-groups; each group has a page of its own (``chapters/<slug>/<first>-<last>/index.md``) listing its
-essays or its sub-groups, and is the index page of its section in the navigation (Material's
-``navigation.indexes``: the group's title in the sidebar links to it). The home page lists every
-essay by chapter only while the handbook has at most ``site.home_catalogue_max_essays`` essays;
-above that it lists the chapters, each with its essay count and its links. So no generated page
-lists more than ``fanout`` entries (the home page: one per chapter).
+groups with their first and last essays' titles; each group has a page of its own
+(``chapters/<slug>/<n>/index.md``) listing its essays or its sub-groups, and is the index page of
+its section in the navigation (Material's ``navigation.indexes``: the group's title in the sidebar
+links to it). The home page lists every essay by chapter only while the handbook has at most
+``site.home_catalogue_max_essays`` essays; above that it lists the chapters, each with its essay
+count and its links. So no generated page lists more than ``fanout`` entries (the home page: one
+per chapter).
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ from html import escape
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence, Union
 
+from ..catalogue import may_end, part_ends
 from .labels import LABELS
 from .text import md_link_target, md_text, shorten, slug
 
@@ -56,6 +65,11 @@ class Item:
     source: str
     chapter: str
 
+    @property
+    def page_name(self) -> str:
+        """The name of the essay's page (``essays/<name>.md``), which chooses where groups end."""
+        return posixpath.splitext(posixpath.basename(self.src_uri))[0]
+
 
 @dataclass
 class Section:
@@ -66,10 +80,10 @@ class Section:
 
 @dataclass
 class Group:
-    """A numbered run of a chapter's essays (第 1–50 篇), with a generated page of its own."""
+    """A numbered run of a chapter's essays (第 1 组), with a generated page of its own."""
 
-    label: str          # 第 1–50 篇
-    src_uri: str        # chapters/<slug>/1-50/index.md
+    label: str          # 第 1 组
+    src_uri: str        # chapters/<slug>/1/index.md
     title: str          # the page's title: chapter and label
     items: list[Item]   # every essay of the group, in order
     parent_uri: str     # the page listing this group: its chapter's or its enclosing group's
@@ -111,40 +125,37 @@ def sections(catalogue: Sequence[Any], essays_uri: str) -> list[Section]:
     return result
 
 
-def group_label(first: int, last: int | None, labels: dict[str, str] = LABELS) -> str:
-    """第 51–100 篇, or for a chapter's last group (``last`` None) 第 101 篇起."""
-    return labels["group"].format(first=first, last=last) if last else labels["group_open"].format(first=first)
-
-
 def tree(section: Section, fanout: int, labels: dict[str, str] = LABELS) -> list[Node]:
-    """A chapter's children: its essays when there are at most ``fanout``, else numbered groups of
-    at most ``fanout`` essays, themselves grouped (by ``fanout``²…) while there are more than
-    ``fanout`` groups."""
-    folder = posixpath.dirname(section.src_uri)
-    return _split(section.items, max(2, fanout), folder, section.name, labels, 0, section.src_uri, section.name)
+    """A chapter's children: its essays when there are at most ``fanout``, else groups of at most
+    ``fanout`` essays, themselves grouped while there are more than ``fanout`` groups."""
+    fanout = max(2, fanout)
+    if len(section.items) <= fanout:
+        return list(section.items)
+    runs: list[Any] = list(section.items)
+    names: list[str | None] = [item.page_name for item in section.items]
+    level = 1
+    while len(runs) > fanout:
+        ends = part_ends(names, fanout)
+        runs = [runs[start:end] for start, end in zip([0, *ends], ends)]
+        # A group may end a group of groups only if it ended by its last essay's choice, not at
+        # ``fanout`` (where an essay added before it moves its end), and by a digest of its own.
+        level += 1
+        names = [f"{level}/{names[end - 1]}" if may_end(names[end - 1], fanout) else None for end in ends]
+    return _groups(runs, posixpath.dirname(section.src_uri), section.src_uri, section.name, labels)
 
 
-def _split(items: Sequence[Item], fanout: int, folder: str, chapter: str, labels: dict[str, str], offset: int,
-           parent_uri: str, parent_title: str, tail: bool = True) -> list[Node]:
-    """``items`` in groups of at most ``fanout``; ``tail``: they end their chapter."""
-    if len(items) <= fanout:
-        return list(items)
-    size = fanout
-    while -(-len(items) // size) > fanout:
-        size *= fanout
+def _groups(runs: list[list[Any]], folder: str, parent_uri: str, parent_title: str,
+            labels: dict[str, str]) -> list[Node]:
+    """Nested runs of essays as groups numbered from 1 under their parent, at ``<folder>/<n>/``."""
     groups: list[Node] = []
-    for start in range(0, len(items), size):
-        chunk = list(items[start : start + size])
-        # A group's name and path are its room, not its count, and the chapter's last group is
-        # named as open (第 101 篇起) however full: an essay added to or removed from the end of
-        # a chapter renames no group, so it changes no other page's navigation.
-        first, last = offset + start + 1, offset + start + size
-        ends = tail and start + size >= len(items)
-        label = group_label(first, None if ends else last, labels)
-        uri = f"{folder}/{first}-{last}/index.md"
-        title = labels["group_title"].format(chapter=chapter, group=label)
-        group = Group(label, uri, title, chunk, parent_uri, parent_title)
-        group.children = _split(chunk, fanout, folder, chapter, labels, offset + start, uri, title, ends)
+    for number, run in enumerate(runs, start=1):
+        of_groups = isinstance(run[0], list)
+        label = labels["group_of_groups" if of_groups else "group"].format(n=number)
+        uri = f"{folder}/{number}/index.md"
+        title = labels["group_title"].format(parent=parent_title, group=label)
+        group = Group(label, uri, title, [], parent_uri, parent_title)
+        group.children = _groups(run, posixpath.dirname(uri), uri, title, labels) if of_groups else list(run)
+        group.items = [item for child in group.children for item in (child.items if isinstance(child, Group) else [child])]
         groups.append(group)
     return groups
 
