@@ -107,6 +107,24 @@ def test_an_update_writes_only_what_changed(tmp_path, pages, change):
     assert 1 <= len(essays) <= 3, essays
 
 
+def test_a_character_that_goes_with_its_only_essay_leaves_the_other_essays_in_place(tmp_path, pages):
+    """基準 is the only 準 (and there is no 准): the folding table folds 準 to 准 while the essay
+    is there, not once it has gone. The other essays do not hold 準, so their keys stay, and the
+    update is in place (the files it does not touch keep their times) and exact."""
+    assert not any(c in page.text for page in pages for c in "准準")
+    before = pages[:5] + [edited(pages[5], "工作有基準。")] + pages[6:]
+    assert search.fold("準", cmap_of(before)) != search.fold("準", cmap_of(pages))
+    cache, folder = tmp_path / "index.cache", tmp_path / "index"
+    write(folder, before, cache)
+    times = {p: p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
+    after = before[:5] + before[6:]
+    write(folder, after, cache)
+    write(tmp_path / "anew", after)
+    assert files(folder) == files(tmp_path / "anew")
+    kept = [p for p in times if p.is_file() and p.stat().st_mtime_ns == times[p]]
+    assert len(kept) > len(times) / 2
+
+
 @pytest.mark.parametrize("damage", ["garbled cache", "index file removed", "index file changed"])
 def test_a_damaged_cache_or_index_is_written_anew(tmp_path, pages, damage):
     cache, folder = tmp_path / "index.cache", tmp_path / "index"

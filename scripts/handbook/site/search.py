@@ -112,6 +112,7 @@ SHARD_TARGET = 4096  # bytes a shard should stay near
 MAX_SHARDS = 4096
 SLOT_LOAD = 0.75  # the share of essay numbers an essay may have at most (``slot_numbers``)
 STATE_VERSION = 2  # of what write_index keeps in its cache
+REFOLDED_CHECKED = 64  # characters folded otherwise an update looks for in the pages it keeps
 # Pagefind's bundle, which this index replaced: removed if an older build left it in the site.
 STALE = ("pagefind",)
 # How long this process's last index_site took (``handbook build`` reports it per edition).
@@ -591,23 +592,30 @@ def _update(folder: Path, state: _State, pages: list[Page], numbers: list[int], 
     """Update the index ``state`` describes to ``pages``, in place: only the shards holding keys
     of the pages that changed, came, went or moved to another number, and those pages' files,
     are written. None (and nothing written) when it cannot be done exactly: another count of
-    numbers, a character of the pages folded otherwise (the folding table grows with the
+    numbers, a character of the pages kept folded otherwise (the folding table follows the
     characters of the handbook), another shard count, or the folder not as left; or when most
     numbers changed, which writing anew does faster."""
     now = dict(zip(numbers, pages))
     if slots != state.slots:
-        return None
-    if state.cmap != cmap and any(fold(c, state.cmap) != fold(c, cmap) for c in state.chars):
         return None
     if not (folder / "k").is_dir() or _listing(folder) != state.listing:
         return None
     changed = sorted(n for n in state.pages.keys() | now.keys() if state.pages.get(n) != now.get(n))
     if len(changed) > len(now) // 2:
         return None
+    if state.cmap != cmap:
+        # The pages kept keep their keys only if none holds a character now folded otherwise:
+        # usually the few that came or went with the changed pages.
+        refolded = [c for c in state.chars if fold(c, state.cmap) != fold(c, cmap)]
+        if len(refolded) > REFOLDED_CHECKED:
+            return None
+        kept = [page.text for n, page in now.items() if state.pages.get(n) == page]
+        if any(c in text for c in refolded for text in kept):
+            return None
     changes: dict[str, dict[int, tuple | None]] = defaultdict(dict)
     lengths, chars = list(state.lengths), set(state.chars)
     for n in changed:
-        before = {key: (weight, positions) for key, weight, positions in _postings_of(state.pages.get(n), cmap)}
+        before = {key: (weight, positions) for key, weight, positions in _postings_of(state.pages.get(n), state.cmap)}
         after: dict[str, tuple] = {}
         lengths[n] = None
         if n in now:
