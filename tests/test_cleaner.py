@@ -375,3 +375,25 @@ def test_lone_marks_stay_as_typed_and_paired_ones_are_escaped():
     assert "按5*3计，见C:\\Windows目录，[注另见，{甲同上。" in page, page
     assert "\\*重点\\*在\\[附件]里。" in page, page
     assert [text for _, text in blocks(result)][-1] == "*重点*在[附件]里。"
+
+
+def test_a_seed_is_recorded_by_its_real_path(tmp_path, monkeypatch):
+    """The manifest names a seed by its real path (relative to the project when inside it): a
+    linked seeds folder and a linked seed resolved, as ``os.path.realpath`` resolves them."""
+    import os
+
+    from handbook.batch import _relative
+
+    root = tmp_path / "project"
+    (root / "scraped").mkdir(parents=True)
+    (root / "seeds").symlink_to("scraped")
+    (root / "scraped" / "a.txt").write_text("甲", encoding="utf-8")
+    (tmp_path / "elsewhere.txt").write_text("乙", encoding="utf-8")
+    (root / "scraped" / "b.txt").symlink_to(tmp_path / "elsewhere.txt")
+    (root / "scraped" / "c.txt").symlink_to("a.txt")
+    monkeypatch.chdir(root)
+    real_root, folders = os.path.realpath(root), {}
+    got = [_relative(source, real_root, folders) for source in
+           (str(root / "seeds" / "a.txt"), str(root / "seeds" / "b.txt"), "seeds/c.txt", "seeds/a.txt")]
+    assert got == ["scraped/a.txt", os.path.realpath(tmp_path / "elsewhere.txt"), "scraped/a.txt", "scraped/a.txt"]
+    assert len(folders) == 2  # the folder, named two ways, resolved once per name

@@ -78,7 +78,8 @@ def run(config: dict, sources: list[str], out: Path, jobs: int | None = None, pr
     cache = _read_cache(cache_path)
     key = fingerprint(config)
     root = os.path.realpath(config["root"])
-    seeds = {s: _relative(s, root) for s in inputs}
+    folders: dict[str, str] = {}
+    seeds = {s: _relative(s, root, folders) for s in inputs}
     by_name = {os.path.basename(path): path for path in seeds.values()}
     seeds_folder = os.path.join(str(config["paths"]["seeds"]), "")
     remove_leftovers(out)
@@ -216,14 +217,23 @@ def _progress_bar(total: int, progress: bool):
     return tqdm(total=total, unit="essay", leave=False)
 
 
-def _relative(source: str, root: str) -> str:
+def _relative(source: str, root: str, folders: dict[str, str] | None = None) -> str:
     """A seed's path as the manifest records it: relative to the project's root (a real path)
-    when inside it, else absolute; symbolic links resolved.
+    when inside it, else absolute; symbolic links resolved. ``folders``: the real paths of the
+    folders already resolved (one folder holds thousands of seeds: ``realpath`` walks every
+    component of every path).
 
     >>> _relative("/srv/project/seeds/a.txt", "/srv/project"), _relative("/srv/other/b.txt", "/srv/project")
     ('seeds/a.txt', '/srv/other/b.txt')
     """
-    path = os.path.realpath(source)  # os.path, not pathlib: a tenth of the time, 10,000 times per `make`
+    folders = {} if folders is None else folders
+    folder, name = os.path.split(source)
+    real = folders.get(folder)
+    if real is None:
+        real = folders[folder] = os.path.realpath(folder or ".")
+    path = os.path.join(real, name)
+    if os.path.islink(path):
+        path = os.path.realpath(path)
     return os.path.relpath(path, root) if path.startswith(root.rstrip("/") + "/") else path
 
 

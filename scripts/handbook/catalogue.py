@@ -141,16 +141,26 @@ def held(config: dict) -> Iterator[list[Chapter]]:
     """The catalogue read once for what runs inside: the sites and booklets a build forks see the
     essays as the build found them after cleaning, and do not each read every page again (a second
     a process at 10,000 essays). A page changed by hand meanwhile is seen by the next build. The
-    parsed pages' cache is written when they are done, not before they start (a second at 10,000)."""
-    global _held
+    parsed pages' cache is written by ``save_held`` or when they are done, not before they start
+    (a second at 10,000)."""
+    global _held, _held_parsed
     folder = Path(config["root"]) / config["paths"]["essays"]
-    chapters, parsed = _read(config, folder, None)
+    chapters, _held_parsed = _read(config, folder, None)
     _held = (_held_key(config, folder), chapters)
     try:
         yield chapters
     finally:
         _held = None
-        parsed.save()
+        save_held()
+
+
+def save_held() -> None:
+    """Write the held catalogue's parsed pages' cache, if ``held`` has not yet: a build calls it
+    once its sites are live, while the booklets are typeset, rather than after them."""
+    global _held_parsed
+    if _held_parsed is not None:
+        _held_parsed.save()
+        _held_parsed = None
 
 
 def _held_key(config: dict, folder: Path) -> str:
@@ -159,8 +169,9 @@ def _held_key(config: dict, folder: Path) -> str:
     return str(folder) + "\0" + json.dumps(settings, sort_keys=True, default=str, ensure_ascii=False)
 
 
-# The catalogue ``held`` read, with its key, while a build runs inside it.
+# The catalogue ``held`` read, with its key, while a build runs inside it; its parsed pages, not yet saved.
 _held: tuple[str, list[Chapter]] | None = None
+_held_parsed: ParsedPages | None = None
 
 
 class ParsedPages:

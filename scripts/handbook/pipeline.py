@@ -73,7 +73,7 @@ def build(config: dict[str, Any], clean: Callable[[], int]) -> tuple[int, list[S
         built = chapters = None
     if built is None or chapters is None:
         tasks.append(("booklet", None))
-    from .catalogue import held
+    from .catalogue import held, save_held
     from .site.build import publish_staged, wait_behind
 
     if tasks:
@@ -94,6 +94,7 @@ def build(config: dict[str, Any], clean: Callable[[], int]) -> tuple[int, list[S
                     sites -= 1
                     if not sites:  # every edition built: live now, not once the booklets are typeset
                         steps.append(_measured("publish", lambda: publish_staged(config), started))
+                        save_held()
                 if step.name == "booklet" and result:
                     built, chapters = result
     publish_staged(config)  # an edition staged and never published (a build killed in between)
