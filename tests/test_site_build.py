@@ -481,3 +481,31 @@ def test_the_preview_is_not_told_of_its_own_writes(tmp_path):
         server.server_close()
     assert any(path.endswith("theirs.md") for path in seen)
     assert not any("ours.md" in path for path in seen), seen
+
+
+def test_the_theme_files_a_build_keeps_are_mkdocs_own(tmp_path):
+    """The theme's files (Material's static assets), listed once and kept in the record, are the
+    files MkDocs' ``add_files_from_theme`` adds; a docs file of the same path still wins; and a
+    record of other theme folders is not used."""
+    from mkdocs.config import load_config
+    from mkdocs.structure.files import File, Files
+
+    from handbook.site.incremental import _add_theme_files
+
+    config = load_config(config_file=str(REPO / "mkdocs.yml"), site_dir=str(tmp_path / "site"))
+    env = config.theme.get_env()
+    own = Files([])
+    own.add_files_from_theme(env, config)
+    listed = [(f.src_uri, f.abs_src_path) for f in own]
+    assert len(listed) > 20 and any(uri.endswith(".js") for uri, _ in listed)
+    kept = _add_theme_files(Files([]), env, config, ((), []))
+    again = Files([])
+    assert _add_theme_files(again, env, config, kept) == kept
+    assert [(f.src_uri, f.abs_src_path) for f in again] == listed
+    shadow = File(listed[0][0], str(tmp_path / "docs"), str(tmp_path / "site"), True)
+    mine = Files([shadow])
+    _add_theme_files(mine, env, config, kept)
+    assert [f for f in mine if f.src_uri == listed[0][0]] == [shadow] and len(mine) == len(listed)
+    stale = ((str(tmp_path / "elsewhere"),), [("gone.js", str(tmp_path / "elsewhere"))])
+    other = Files([])
+    assert _add_theme_files(other, env, config, stale) == kept and "gone.js" not in {f.src_uri for f in other}

@@ -234,7 +234,8 @@ def _relative(source: str, root: str, folders: dict[str, str] | None = None) -> 
     path = os.path.join(real, name)
     if os.path.islink(path):
         path = os.path.realpath(path)
-    return os.path.relpath(path, root) if path.startswith(root.rstrip("/") + "/") else path
+    inside = root.rstrip("/") + "/"
+    return path[len(inside):] if path.startswith(inside) else path  # both real paths: no relpath needed
 
 
 def _prune(manifest: Manifest, out: Path, root: Path) -> list[str]:

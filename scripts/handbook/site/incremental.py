@@ -44,7 +44,7 @@ from typing import Any, Iterable
 from mkdocs import utils
 from mkdocs.commands.build import _build_extra_template, _build_template, get_context
 from mkdocs.exceptions import Abort, BuildError
-from mkdocs.structure.files import InclusionLevel, get_files, set_exclusions
+from mkdocs.structure.files import File, Files, InclusionLevel, get_files, set_exclusions
 from mkdocs.structure.nav import Section, get_navigation
 from mkdocs.structure.pages import Page
 from mkdocs.utils import meta
@@ -54,7 +54,7 @@ from ..forked import after_answer
 from . import context
 
 log = logging.getLogger("handbook.site")
-RECORD_VERSION = 4
+RECORD_VERSION = 5
 # Keys of handbook.yml no page's HTML is made from: the cleaner's (its output, the pages, is keyed
 # page by page), the named booklets (listed on the home page, which is always rendered) and the
 # search ranking (read by the index alone).
@@ -85,6 +85,7 @@ class Record:
     pages: dict[str, Made] = field(default_factory=dict)
     sources: dict[bytes, tuple[int | str, dict]] = field(default_factory=dict)  # (where the Markdown starts, or it)
     files: set[str] = field(default_factory=set)  # every file the build made, by path in the site
+    theme: tuple[tuple[str, ...], list[tuple[str, str]]] = ((), [])  # the theme's folders and its files in them
 
     @classmethod
     def load(cls, path: Path) -> Record:
@@ -101,7 +102,7 @@ class Record:
         return cls()
 
     def save(self, path: Path) -> None:
-        write_atomic(path, pickle.dumps((RECORD_VERSION, self.parts, self.pages, self.sources, self.files),
+        write_atomic(path, pickle.dumps((RECORD_VERSION, self.parts, self.pages, self.sources, self.files, self.theme),
                                         protocol=pickle.HIGHEST_PROTOCOL))
 
 
@@ -162,7 +163,7 @@ def build(config, record_path: Path, parts: dict[str, str], *, serve_url: str | 
         config.plugins.on_pre_build(config=config)
         files = get_files(config)
         env = config.theme.get_env()
-        files.add_files_from_theme(env, config)
+        record.theme = _add_theme_files(files, env, config, previous.theme if not reason else ((), []))
         files = config.plugins.on_files(files, config=config)
         set_exclusions(files, config)
         nav = get_navigation(files, config)
@@ -245,6 +246,24 @@ def summary() -> str:
     if last["reason"]:
         return f"every page rendered: {last['reason']}"
     return f"{last['rendered']:,} of {last['rendered'] + last['reused']:,} pages rendered"
+
+
+def _add_theme_files(files: Files, env, config, known: tuple[tuple[str, ...], list[tuple[str, str]]]
+                     ) -> tuple[tuple[str, ...], list[tuple[str, str]]]:
+    """MkDocs' ``Files.add_files_from_theme``, the theme's files (path, folder) taken from
+    ``known`` when it lists the same folders: Material's hold 14,000 icons, which MkDocs lists
+    and filters by name on every build (a quarter of a second). ``known`` is the last build's,
+    of the same global inputs (the packages' versions and the overrides among them)."""
+    folders = tuple(config.theme.dirs)
+    found = known[1] if known[0] == folders else None
+    if found is None:
+        theme = Files([])
+        theme.add_files_from_theme(env, config)
+        found = [(file.src_uri, file.src_dir) for file in theme]
+    for path, folder in found:
+        if files.get_file_from_path(path) is None:  # the docs' own files win, as in MkDocs
+            files.append(File(path, folder, config.site_dir, config.use_directory_urls))
+    return folders, found
 
 
 def _reusable(page: Page) -> bool:
