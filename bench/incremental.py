@@ -6,8 +6,9 @@ the cold build (``bench.steps``: exactly what ``handbook build`` runs), then one
 another, each followed by a build timed the same way: nothing changed (what ``make`` runs: the
 system check, then ``handbook build``), one essay's body edited, an essay added at the end (a new
 scrape, whose seed name sorts last) and removed again, and an essay added half-way through and
-removed again (every later essay of its chapter moves one place, and with it the groups they are
-listed in). Each row gives the whole build's wall time, the sites' (both editions side by side),
+removed again (every later essay of its chapter moves one place). The cold build's gigabytes are
+flushed to disk (``os.sync``) before the changes are timed: otherwise the first change is timed
+against the disk's writeback of the cold build, not its own work. Each row gives the whole build's wall time, the sites' (both editions side by side),
 when both were live (published) counted from the build's start, and what each site step says it
 rendered. At 1,000 essays also ``handbook serve``: the time from
 saving a seed to the served page holding the change (``--serve``). The results go to
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import re
 import socket
 import subprocess
@@ -137,6 +139,7 @@ def bench_size(count: int, work: Path, trash: Trash, serve: bool) -> dict:
     rows = {}
     print(f"[{count}] cold build", file=sys.stderr, flush=True)
     rows["cold build"] = build(project, log)
+    os.sync()
     rows["nothing changed (`make`)"] = noop(project, log)
     steps = [("one essay's body edited", lambda: edit(utf8_seed(project, 0.5))),
              ("an essay added at the end", lambda: new_seed(project, "99999_new.txt")),
