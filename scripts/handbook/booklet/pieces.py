@@ -34,10 +34,10 @@ from typing import Any, Callable
 
 import pikepdf
 
+from ..catalogue import chosen
 from ..files import write_atomic
 from . import BookletError
 from .chapters import _siblings
-from ..catalogue import chosen
 from .impose import page_content, page_forms, saved
 
 # The contents' entries link to "handbook-page:<page>#<level>"; assembling points them at that page.

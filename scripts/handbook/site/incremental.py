@@ -163,7 +163,7 @@ def build(config, record_path: Path, parts: dict[str, str], *, serve_url: str | 
         config.plugins.on_pre_build(config=config)
         files = get_files(config)
         env = config.theme.get_env()
-        record.theme = _add_theme_files(files, env, config, previous.theme if not reason else ((), []))
+        record.theme = _add_theme_files(files, env, config, previous.theme)
         files = config.plugins.on_files(files, config=config)
         set_exclusions(files, config)
         nav = get_navigation(files, config)

@@ -609,7 +609,8 @@ def _update(folder: Path, state: _State, pages: list[Page], numbers: list[int], 
         refolded = [c for c in state.chars if fold(c, state.cmap) != fold(c, cmap)]
         if len(refolded) > REFOLDED_CHECKED:
             return None
-        kept = [page.text for n, page in now.items() if state.pages.get(n) == page]
+        touched = set(changed)
+        kept = [page.text for n, page in now.items() if n not in touched]
         if any(c in text for c in refolded for text in kept):
             return None
     changes: dict[str, dict[int, tuple | None]] = defaultdict(dict)
