@@ -35,3 +35,30 @@ def test_unchanged_sources_skip_the_export_and_a_changed_essay_rebuilds(tmp_path
     page.write_text(page.read_text(encoding="utf-8") + "\n补充一段新的文字。\n", encoding="utf-8")
     changed = booklet.build(config, "zh-Hans", quiet=True)
     assert changed[0].built and exported == [1]
+
+
+def test_a_volume_exported_the_same_by_new_code_is_not_exported_again(tmp_path, monkeypatch):
+    """New exporting code (an upgrade) that exports a volume's data as before: the volume is not
+    typeset again, and its new inputs are recorded, so that later builds do not export it again."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1600000000")
+    shutil.copy(REPO / "handbook.yml", tmp_path / "handbook.yml")
+    essays = tmp_path / "docs" / "essays"
+    shutil.copytree(REPO / "docs" / "essays", essays, ignore=shutil.ignore_patterns(".*"))
+    config = dict(configuration.load.__wrapped__(tmp_path / "handbook.yml"))
+    config["booklet"] = {**(config.get("booklet") or {}), "volume_max_essays": 1}
+    first = booklet.build(config, "zh-Hant", quiet=True)
+    assert len(first) == 2 and all(r.built for r in first)
+
+    monkeypatch.setattr(booklet, "_converted_by", lambda edition: "an upgraded exporter")
+    (first[0].pdf.parent / booklet.SOURCES_STAMP).unlink()  # as the upgraded code's digest would
+    exported = []
+    original = booklet.export
+    monkeypatch.setattr(booklet, "export", lambda selection, *a, **k: exported.append(selection[0].essays[0].slug) or original(selection, *a, **k))
+    upgraded = booklet.build(config, "zh-Hant", quiet=True)
+    assert not any(r.built for r in upgraded) and len(exported) == 2
+
+    page = sorted(essays.glob("*.md"))[0]
+    page.write_text(page.read_text(encoding="utf-8") + "\n补充一段新的文字。\n", encoding="utf-8")
+    exported.clear()
+    changed = booklet.build(config, "zh-Hant", quiet=True)
+    assert [r.built for r in changed] == [True, False] and exported == [page.stem]

@@ -43,7 +43,7 @@ from typing import Any, Iterable, Iterator, Sequence
 
 import pikepdf
 
-from ..files import copy_atomic, write_atomic
+from ..files import copy_atomic, read_once, write_atomic
 from ..forked import ProcessDied, each_forked
 from .data import NO_DATE, PAPERS, Edition, booklet_options, build_date, editions, export, page_names, plan_volumes, volume_names
 from .impose import SHEETS, impose
@@ -150,6 +150,7 @@ def build(config: dict[str, Any], edition: str | None = None, *, paper: str | No
         (out / SOURCES_STAMP).unlink(missing_ok=True)
 
     todo = [v for vs in volumes.values() for v in vs if force or not _fresh(v)]
+    restamp(v for vs in volumes.values() for v in vs if v not in todo)
     if out_dir is None and options.get("chapter_pdfs", True) and not force:
         from .chapters import cuts
 
@@ -316,7 +317,7 @@ def _essays_digest(config: dict[str, Any]) -> bytes:
 def _pages_digest(folder: Path, pages: tuple[tuple[str, int, int], ...]) -> bytes:
     essays = hashlib.sha256()
     for name, _, _ in pages:
-        essays.update(name.encode() + b"\0" + hashlib.sha256((folder / name).read_bytes()).digest())
+        essays.update(name.encode() + b"\0" + bytes.fromhex(read_once(folder / name)[1]))
     return essays.digest()
 
 
@@ -331,6 +332,17 @@ def publish(config: dict[str, Any], results: list[Result], *, copy_to_site: bool
 
 def _fresh(volume: _Volume) -> bool:
     return volume.previous[:1] == [volume.key] and len(volume.previous) >= 2 and _made(volume)
+
+
+def restamp(volumes: Iterable[_Volume]) -> None:
+    """Record the new inputs of the ``volumes`` that are up to date but were exported again, their
+    inputs having changed (the exporting code, say) and their data not: else every later build
+    exports them again, hundreds of essays converted to Traditional for each."""
+    for volume in volumes:
+        if volume.data is not None and volume.previous[2:3] != [volume.inputs] and _fresh(volume):
+            starts = volume.starts
+            _write_data(volume)
+            _record(volume, int(volume.previous[1]), starts)
 
 
 def _made(volume: _Volume) -> bool:

@@ -30,7 +30,7 @@ from typing import Any, Callable
 
 from ..files import remove_leftovers, write_atomic
 from . import (MAIN_BOOK, Book, BookletError, Result, _fresh, _jobs, _typeset_all, _Volume, copy_into_site, plan_book, publish,
-               remove_data)
+               remove_data, restamp)
 from .chapters import chapter_stem
 from .data import booklet_options, build_date, editions, plan_volumes, volume_names
 
@@ -218,6 +218,7 @@ def typeset(config: dict[str, Any], books: list[tuple[Book, list[Any]]], codes: 
 def make(volumes: list[tuple[str, _Volume]], options: dict[str, Any], *, force: bool = False, quiet: bool = False) -> list[Result]:
     """Typeset the planned ``volumes`` (each with its book's stem) whose inputs changed; all their results."""
     todo = [volume for _, volume in volumes if force or not _fresh(volume)]
+    restamp(volume for _, volume in volumes if volume not in todo)
     done = _typeset_all(todo, options, _jobs(options, len(todo)))
     results = []
     for stem, volume in volumes:
