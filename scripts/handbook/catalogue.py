@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .essay import Block, Essay
-from .files import write_atomic
+from .files import as_text, read_once, write_atomic
 from .render import parse
 
 log = logging.getLogger("handbook.catalogue")
@@ -125,7 +125,7 @@ def _read(config: dict, folder: Path, keep: Callable[[str], bool] | None) -> tup
     parsed = ParsedPages(Path(config["root"]) / "build" / "cache" / "pages.pickle")
     pages = sorted(entry.name for entry in os.scandir(folder) if entry.name.endswith(".md") and entry.is_file()) if folder.is_dir() else []
     for path in (folder / name for name in pages):  # names sorted as strings: sorting paths costs seconds at 10,000
-        text = path.read_text(encoding="utf-8")
+        text = as_text(read_once(path)[0])
         if keep and not keep(text):
             continue
         essay, digest = parsed.parse(text, path.name)

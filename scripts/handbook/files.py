@@ -9,6 +9,7 @@ is a cache of that, rebuilt from the pages when it is lost or damaged.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import itertools
 import json
 import os
@@ -17,6 +18,7 @@ import shutil
 import sys
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 MANIFEST = ".manifest.json"
 SLUG_MAX_CHARS = 40
@@ -41,6 +43,62 @@ def files_below(folder: str | Path, skip=lambda name: False) -> list[str]:
         folders[:] = [name for name in folders if not skip(name)]
         found += [os.path.join(parent, name) for name in names if not skip(name)]
     return sorted(found)
+
+
+# The files read during one build (``read_once``), by path: (inode, size, time) then, bytes, digest.
+_read: dict[str, tuple[tuple[int, int, int], bytes, str]] | None = None
+
+
+@contextmanager
+def reading_once() -> Iterator[None]:
+    """Within, ``read_once`` reads a file only once while it stays the same file: a build reads
+    the essays' pages for the booklets' key, the catalogue and each edition's site, ten thousand
+    files each time, and the processes it forks share what was read before."""
+    global _read
+    outer, _read = _read, {} if _read is None else _read
+    try:
+        yield
+    finally:
+        _read = outer
+
+
+def read_once(path: str | os.PathLike) -> tuple[bytes, str]:
+    """The bytes of the file ``path`` and their SHA-256 (hex); inside ``reading_once``, as read
+    before while the file's inode, size and time are the same (a file replaced or written meanwhile
+    is read again).
+
+    >>> import tempfile
+    >>> with tempfile.NamedTemporaryFile() as file, reading_once():
+    ...     _ = file.write(b"x"); file.flush()
+    ...     read_once(file.name)[1] == read_once(file.name)[1] == hashlib.sha256(b"x").hexdigest()
+    True
+    """
+    path = os.fspath(path)
+    if _read is not None:
+        known = _read.get(path)
+        if known is not None and known[0] == _identity(os.stat(path)):
+            return known[1], known[2]
+    with open(path, "rb") as stream:
+        identity = _identity(os.fstat(stream.fileno()))
+        data = stream.read()
+    digest = hashlib.sha256(data).hexdigest()
+    if _read is not None:
+        _read[path] = (identity, data, digest)
+    return data, digest
+
+
+def _identity(stat: os.stat_result) -> tuple[int, int, int]:
+    return stat.st_ino, stat.st_size, stat.st_mtime_ns
+
+
+def as_text(data: bytes, encoding: str = "utf-8") -> str:
+    """``data`` as ``open(..., encoding=encoding)`` reads it: decoded, line ends made ``\\n``.
+
+    >>> as_text(b"a\\r\\nb\\rc\\n"), as_text("\\ufeffx".encode(), "utf-8-sig")
+    ('a\\nb\\nc\\n', 'x')
+    """
+    text = data.decode(encoding)
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
 
 def installed_cache(name: str) -> Path | None:

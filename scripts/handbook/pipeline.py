@@ -21,6 +21,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from .files import reading_once
 from .forked import ProcessDied, each_forked
 
 
@@ -45,7 +46,13 @@ class Step:
 
 def build(config: dict[str, Any], clean: Callable[[], int]) -> tuple[int, list[Step]]:
     """Run ``clean`` (the cleaner, returning its exit status), then the sites and booklets that
-    are not up to date; the status and the steps run, the failed ones with their error."""
+    are not up to date; the status and the steps run, the failed ones with their error. Each
+    page is read once for every step (``reading_once``)."""
+    with reading_once():
+        return _build(config, clean)
+
+
+def _build(config: dict[str, Any], clean: Callable[[], int]) -> tuple[int, list[Step]]:
     from . import booklet
     from .booklet import books
     from .site.build import editions, inputs_stamp, up_to_date

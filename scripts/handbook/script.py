@@ -28,6 +28,19 @@ def convert(text: str, config_name: str) -> str:
     return converter(config_name).convert(text)
 
 
+def convert_many(texts: list[str], config_name: str) -> list[str]:
+    """``convert`` of each of ``texts``, in one call to OpenCC when no text holds a line end.
+    A line end is in none of OpenCC's phrases, so the texts joined by it convert as each alone;
+    one call costs half of ten thousand small ones.
+
+    >>> convert_many(["户籍窗口", "", "网友评论"], "s2t")
+    ['戶籍窗口', '', '網友評論']
+    """
+    if any("\n" in text for text in texts):
+        return [convert(text, config_name) for text in texts]
+    return converter(config_name).convert("\n".join(texts)).split("\n") if texts else []
+
+
 def traditional_share(text: str) -> float:
     """The share of Han characters that OpenCC's t2s would change: near 0 for Simplified text.
 

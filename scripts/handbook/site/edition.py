@@ -18,7 +18,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from ..files import files_below, write_atomic
+from ..files import files_below, read_once, write_atomic
 from ..script import converter as script_converter
 from .labels import edition_config
 
@@ -73,9 +73,7 @@ def prepare_docs(config: dict[str, Any], edition: str) -> Path:
         elif path.endswith(".md") and path[: -len(".md")] + suffix in present:
             continue  # the edition's own version wins
         dest = os.path.join(target_dir, rel)
-        with open(path, "rb") as stream:
-            data = stream.read()
-        digest = hashlib.sha256(data).hexdigest()
+        data, digest = read_once(path)
         done = record.get(rel)
         if done and done[0] == digest and _unchanged(dest, done):
             wanted[rel] = done
