@@ -52,9 +52,10 @@ from mkdocs.utils import meta
 from ..files import as_text, copy_atomic, files_below, read_once, write_atomic
 from ..forked import after_answer
 from . import context
+from .search import FOLDER, Kept, entry_digest
 
 log = logging.getLogger("handbook.site")
-RECORD_VERSION = 6
+RECORD_VERSION = 7
 # Keys of handbook.yml no page's HTML is made from: the cleaner's (its output, the pages, is keyed
 # page by page), the named booklets (listed on the home page, which is always rendered) and the
 # search ranking (read by the index alone).
@@ -73,7 +74,7 @@ class Made:
     size: int
     mtime_ns: int
     anchors: frozenset[str]
-    search: tuple | None
+    search: str | None  # its search entry's digest (search.entry_digest); the index's state holds the entry
 
 
 @dataclass
@@ -189,7 +190,7 @@ def build(config, record_path: Path, parts: dict[str, str], *, serve_url: str | 
             if made is not None and made.key == key and _unchanged(site / file.dest_uri, made) and _reusable(page):
                 page.present_anchor_ids = set(made.anchors)
                 if made.search is not None and run is not None:
-                    run.search_pages[file.src_uri] = made.search
+                    run.search_pages[file.src_uri] = Kept(made.search)
                 record.pages[file.src_uri] = made
                 kept += 1
             else:
@@ -212,9 +213,9 @@ def build(config, record_path: Path, parts: dict[str, str], *, serve_url: str | 
         for file, key in rendered:
             _write_page(file.page, config, doc_files, nav, env)
             stat = (site / file.dest_uri).stat()
-            record.pages[file.src_uri] = Made(key, stat.st_size, stat.st_mtime_ns,
-                                              frozenset(file.page.present_anchor_ids or ()),
-                                              run.search_pages.get(file.src_uri) if run is not None else None)
+            entry = run.search_pages.get(file.src_uri) if run is not None else None
+            record.pages[file.src_uri] = Made(key, stat.st_size, stat.st_mtime_ns, frozenset(file.page.present_anchor_ids or ()),
+                                              entry_digest(entry) if entry is not None else None)
         log_level = config.validation.links.anchors
         for file, _ in rendered:
             file.page.validate_anchor_links(files=files, log_level=log_level)
@@ -388,8 +389,6 @@ def _remove_stale(site: Path, written: set[str], keep: Iterable[str], before: se
     """Remove the files of the working copy that this build did not make (a page removed): of
     those the last build made (``before``), or, without a record of them, of every file there;
     never the search index (the hook writes it next) or the folders in ``keep``."""
-    from .search import FOLDER
-
     kept = tuple(f"{folder.strip('/')}/" for folder in (FOLDER, *keep))
     found = before if before is not None else {os.path.relpath(path, site) for path in files_below(site)}
     for rel in found - written:

@@ -196,6 +196,23 @@ class Page(NamedTuple):
     chapter: str = ""
 
 
+class Kept(NamedTuple):
+    """A page's entry as the index holds it (``index_site`` takes it from the index's state): a
+    page kept from an earlier build, by its entry's ``entry_digest``."""
+
+    digest: str
+
+
+def entry_digest(entry: tuple[str, str, tuple[tuple[int, int, int], ...]]) -> str:
+    """A digest of a page's ``page_entry``: what a page kept from an earlier build is known by.
+
+    >>> entry_digest(("标题", "标题 正文", ((0, 2, 2),))) == entry_digest(("标题", "标题 正文", ((0, 2, 1),)))
+    False
+    """
+    title, text, spans = entry
+    return hashlib.blake2b(f"{title}\0{text}\0{spans!r}".encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
 def page_entry(page_html: str) -> tuple[str, str, tuple[tuple[int, int, int], ...]] | None:
     """A built page's title, indexed text (whitespace runs made one space) and the spans of its
     title (``TITLE``) and headings (``HEADING``) in that text, or None when the page is not indexed.
@@ -276,7 +293,7 @@ def index_site(site_dir: Path, config: dict[str, Any], edition: str, order: list
 
     ``order``: the essays' URLs and chapters in catalogue order (default: ``catalogue_order``);
     ``pages``: each indexed page's ``page_entry`` by URL, as the build saw them (default: read
-    from ``site_dir``); ``digests``: the catalogue's digests of the essays' pages by path, so that
+    from ``site_dir``), or ``Kept`` for a page the index holds as it was; ``digests``: the catalogue's digests of the essays' pages by path, so that
     the folding table reads only the pages that changed."""
     started = time.perf_counter()
     site_dir = Path(site_dir)
@@ -289,6 +306,8 @@ def index_site(site_dir: Path, config: dict[str, Any], edition: str, order: list
             entry = page_entry(path.read_text(encoding="utf-8"))
             if entry is not None:
                 pages[url_of(path, site_dir)] = entry
+    state = _State.load(cache) if cache else None
+    pages = _kept_entries(pages, state, site_dir)
     order = catalogue_order(config) if order is None else order
     rank = {url: i for i, (url, _) in enumerate(order)}
     chapters = dict(order)
@@ -301,7 +320,7 @@ def index_site(site_dir: Path, config: dict[str, Any], edition: str, order: list
     sources = {path: digests.get(path) for path in files_below(Path(config["root"]) / "docs", skip=lambda name: name.startswith("."))
                if path.endswith(".md")}
     cmap = folding(indexed, sources, schemes or ["s2t"], cache and cache.with_suffix(".chars"))
-    stats = write_index(site_dir / FOLDER, indexed, cmap, ranking(config), cache, slot_numbers([p.url for p in indexed]))
+    stats = write_index(site_dir / FOLDER, indexed, cmap, ranking(config), cache, slot_numbers([p.url for p in indexed]), state)
     for name in STALE:
         shutil.rmtree(site_dir / name, ignore_errors=True)
     global last_seconds
@@ -381,6 +400,28 @@ def folding(pages: list[Page], sources: dict[str, str | None], schemes: list[str
     return record["cmap"]
 
 
+def _kept_entries(pages: dict[str, tuple], state: _State | None, site_dir: Path) -> dict[str, tuple]:
+    """``pages`` with each ``Kept`` entry replaced by the entry the index's ``state`` holds for its
+    URL, when that is the one kept (its digest); else (the state lost, or written by a build the
+    page record did not follow) read from the built page. A kept page's text is so read once
+    a build, from the index's state, rather than kept twice."""
+    if not any(isinstance(entry, Kept) for entry in pages.values()):
+        return pages
+    held = {page.url: page for page in state.pages.values()} if state is not None else {}
+    resolved = {}
+    for url, entry in pages.items():
+        if isinstance(entry, Kept):
+            page = held.get(url)
+            if page is not None and entry_digest(page[1:4]) == entry.digest:
+                entry = page[1:4]
+            else:
+                built = site_dir / (url + "index.html" if url == "" or url.endswith("/") else url)
+                entry = page_entry(built.read_text(encoding="utf-8")) if built.is_file() else None
+        if entry is not None:
+            resolved[url] = entry
+    return resolved
+
+
 def _load_pickle(path: Path):
     """What ``path`` holds, or None when it is missing or damaged (then made again)."""
     try:
@@ -401,7 +442,8 @@ def ranking(config: dict[str, Any]) -> dict[str, float]:
 
 
 def write_index(folder: Path, pages: list[Page], cmap: dict[str, str], rank: dict[str, float] | None = None,
-                cache: Path | None = None, numbering: tuple[list[int], int] | None = None) -> dict[str, int]:
+                cache: Path | None = None, numbering: tuple[list[int], int] | None = None,
+                state: _State | None = None) -> dict[str, int]:
     """Write the index of ``pages`` (in the order results that rank the same are listed) into
     ``folder``, page ``n`` as essay number ``numbering[0][n]`` of ``numbering[1]`` (default:
     numbered one after the other).
@@ -409,9 +451,9 @@ def write_index(folder: Path, pages: list[Page], cmap: dict[str, str], rank: dic
     With ``cache`` (a file the caller owns), the index the previous call wrote there is updated
     rather than written again when that can be done exactly (``_update``): the same count of
     numbers, the same folding of the pages' characters, ``folder`` as that call left it. Either
-    way the files are the same bytes."""
+    way the files are the same bytes. ``state``: what ``cache`` holds, when the caller loaded it."""
     numbers, slots = numbering or (list(range(len(pages))), len(pages))
-    state = _State.load(cache) if cache else None
+    state = state or (_State.load(cache) if cache else None)
     stats = _update(folder, state, pages, numbers, slots, cmap) if state is not None else None
     if stats is None:
         stats = _write_all(folder, pages, numbers, slots, cmap)
