@@ -40,3 +40,27 @@ def test_copy_atomic_keeps_the_time_and_skips_an_unchanged_copy(tmp_path):
     assert target.read_bytes() == b"%PDF-1.7" and target.stat().st_mtime_ns == source.stat().st_mtime_ns
     assert copy_atomic(source, target) is False
     assert [p.name for p in target.parent.iterdir()] == ["a.pdf"]
+
+
+def test_a_file_is_read_once_a_build_until_it_changes(tmp_path):
+    """``read_once`` inside ``reading_once`` gives what was read while the file is the same, and
+    reads a file replaced or written meanwhile again; outside, it always reads."""
+    import hashlib
+
+    from handbook.files import read_once, reading_once
+
+    page = tmp_path / "page.md"
+    page.write_bytes(b"first")
+    with reading_once():
+        assert read_once(page) == (b"first", hashlib.sha256(b"first").hexdigest())
+        (tmp_path / "new").write_bytes(b"other")
+        os.replace(tmp_path / "new", page)  # another file (inode) of the same size, as write_atomic makes
+        assert read_once(page)[0] == b"other"
+        with page.open("r+b") as stream:  # written in place: its time changes
+            stream.write(b"again")
+        os.utime(page, ns=(page.stat().st_atime_ns, page.stat().st_mtime_ns + 1))
+        assert read_once(page)[0] == b"again"
+    with page.open("r+b") as stream:
+        stream.write(b"later")
+    os.utime(page, ns=(page.stat().st_atime_ns, page.stat().st_mtime_ns - 1))
+    assert read_once(page)[0] == b"later"
