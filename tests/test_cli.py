@@ -244,3 +244,20 @@ def test_an_unpaired_straight_quote_is_left_as_typed_and_named_in_the_report(pro
     assert "notes for the editor (in the report): 1 in 1 essay" in done.stderr, done.stderr
     page = next((project / "docs" / "essays").glob("*.md")).read_text(encoding="utf-8")
     assert "推进户籍业务“网上办”，实行一窗通办。" in page and '群众反映"办事难的问题得到解决。' in page, page
+
+
+def test_a_clean_that_reads_no_seed_leaves_its_cache_as_it_is(project, monkeypatch):
+    """Nothing read, nothing cleaned: the cache of 10,000 seeds is not serialised again."""
+    from handbook import batch
+    from handbook.config import load
+
+    (project / "seeds" / "a.txt").write_text("甲文章\n正文。", encoding="utf-8")
+    config, out = load(project / "handbook.yml"), project / "docs" / "essays"
+    batch.run(config, [str(project / "seeds")], out, jobs=1, progress=False)
+    written = []
+    monkeypatch.setattr(batch, "write_atomic", lambda path, data: written.append(Path(path).name))
+    assert batch.run(config, [str(project / "seeds")], out, jobs=1, progress=False).unchanged == 1
+    assert not [name for name in written if name.startswith("clean-")]
+    (project / "seeds" / "a.txt").touch()  # read again: its new time is kept
+    batch.run(config, [str(project / "seeds")], out, jobs=1, progress=False)
+    assert [name for name in written if name.startswith("clean-")]

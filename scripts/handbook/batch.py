@@ -169,8 +169,9 @@ def run(config: dict, sources: list[str], out: Path, jobs: int | None = None, pr
 
     outcome.removed = _prune(manifest, out, Path(config["root"]))
     manifest.save()
-    cache_path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(cache_path, json.dumps(cache, ensure_ascii=False))
+    if datas or results or not cache_path.is_file():  # a seed read or cleaned: else the cache is as it was
+        cache_path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(cache_path, json.dumps(cache, ensure_ascii=False))
     return outcome
 
 
