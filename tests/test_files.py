@@ -64,3 +64,37 @@ def test_a_file_is_read_once_a_build_until_it_changes(tmp_path):
         stream.write(b"later")
     os.utime(page, ns=(page.stat().st_atime_ns, page.stat().st_mtime_ns - 1))
     assert read_once(page)[0] == b"later"
+
+
+def test_digests_read_only_the_files_that_may_have_changed(tmp_path, monkeypatch):
+    """A file whose inode, size and times are as recorded is not read again; one written since
+    is, even with its size and modification time set back (its change time moved); and so is
+    one that changed just before the record was written (in the same clock tick, it may change
+    again unseen)."""
+    import hashlib
+
+    from handbook import files
+
+    read = []
+    real = files.read_once
+    monkeypatch.setattr(files, "read_once", lambda path: read.append(os.path.basename(path)) or real(path))
+    a, b, record = tmp_path / "a.md", tmp_path / "b.md", tmp_path / "cache" / "digests.json"
+    a.write_bytes(b"aaaa")
+    b.write_bytes(b"bbbb")
+    paths = [str(a), str(b)]
+    assert files.digests(paths, record) == [hashlib.sha256(b"aaaa").hexdigest(), hashlib.sha256(b"bbbb").hexdigest()]
+    assert read == ["a.md", "b.md"]
+    read.clear()
+    files.digests(paths, record)
+    assert read == ["a.md", "b.md"]  # changed within RACY_NS of the record: read again
+    monkeypatch.setattr(files, "RACY_NS", 0)
+    read.clear()
+    files.digests(paths, record)
+    assert read == []
+    before = a.stat()
+    a.write_bytes(b"AAAA")
+    os.utime(a, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert files.digests(paths, record)[0] == hashlib.sha256(b"AAAA").hexdigest() and read == ["a.md"]
+    record.write_text("{damaged", encoding="utf-8")
+    read.clear()
+    assert files.digests(paths, record)[1] == hashlib.sha256(b"bbbb").hexdigest() and read == ["a.md", "b.md"]

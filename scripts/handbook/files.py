@@ -16,12 +16,14 @@ import os
 import re
 import shutil
 import sys
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
 MANIFEST = ".manifest.json"
 SLUG_MAX_CHARS = 40
+RACY_NS = 2_000_000_000  # how long before its record a file must have changed to be trusted unchanged (``digests``)
 _SERIAL = itertools.count()
 
 
@@ -89,6 +91,56 @@ def read_once(path: str | os.PathLike) -> tuple[bytes, str]:
 
 def _identity(stat: os.stat_result) -> tuple[int, int, int]:
     return stat.st_ino, stat.st_size, stat.st_mtime_ns
+
+
+def digests(paths: list[str], record: Path) -> list[str]:
+    """The SHA-256 (hex) of each of the files ``paths``; a file is read only when it may have
+    changed since ``record`` (a file of the caller's, rewritten when a digest was made) said its
+    digest. As git's index does, it may not have when its inode, size, modification and change
+    times are the ones recorded (a write, a rename or ``touch`` changes the change time, which
+    nothing sets back) and it last changed at least ``RACY_NS`` before the record was written (a
+    write within the same clock tick as the record is not told apart).
+    """
+    try:
+        kept = json.loads(record.read_text(encoding="utf-8"))
+        written, known = int(kept["written"]), dict(kept["files"])
+    except (OSError, ValueError, KeyError, TypeError):
+        written, known = 0, {}
+    found, made = {}, False
+    for path in paths:
+        stat = os.stat(path)
+        identity = [stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns]
+        entry = known.get(path)
+        if isinstance(entry, list) and entry[:4] == identity and stat.st_ctime_ns < written - RACY_NS:
+            found[path] = entry
+        else:
+            found[path], made = [*identity, read_once(path)[1]], True
+    if made or found.keys() != known.keys():
+        record.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(record, json.dumps({"written": time.time_ns(), "files": found}))
+    return [found[path][4] for path in paths]
+
+
+def prefetch(folders: list[Path]) -> None:
+    """Ask the kernel to read the files directly in ``folders`` (the build's records: tens of
+    megabytes each, read by every build) into its cache in the background, while the build does
+    other work first; a machine that pages out idle file data would make each step wait for them.
+    Missing folders are skipped."""
+    for folder in folders:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_file(follow_symlinks=False):
+                try:
+                    fd = os.open(entry.path, os.O_RDONLY)
+                except OSError:
+                    continue
+                try:
+                    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_WILLNEED)
+                finally:
+                    os.close(fd)
 
 
 def as_text(data: bytes, encoding: str = "utf-8") -> str:
