@@ -121,28 +121,6 @@ def digests(paths: list[str], record: Path) -> list[str]:
     return [found[path][4] for path in paths]
 
 
-def prefetch(folders: list[Path]) -> None:
-    """Ask the kernel to read the files directly in ``folders`` (the build's records: tens of
-    megabytes each, read by every build) into its cache in the background, while the build does
-    other work first; a machine that pages out idle file data would make each step wait for them.
-    Missing folders are skipped."""
-    for folder in folders:
-        try:
-            entries = list(os.scandir(folder))
-        except OSError:
-            continue
-        for entry in entries:
-            if entry.is_file(follow_symlinks=False):
-                try:
-                    fd = os.open(entry.path, os.O_RDONLY)
-                except OSError:
-                    continue
-                try:
-                    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_WILLNEED)
-                finally:
-                    os.close(fd)
-
-
 def as_text(data: bytes, encoding: str = "utf-8") -> str:
     """``data`` as ``open(..., encoding=encoding)`` reads it: decoded, line ends made ``\\n``.
 

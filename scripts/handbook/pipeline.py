@@ -19,10 +19,9 @@ import sys
 import time
 from contextlib import ExitStack
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Callable
 
-from .files import prefetch, reading_once
+from .files import reading_once
 from .forked import ProcessDied, each_forked
 
 
@@ -49,8 +48,6 @@ def build(config: dict[str, Any], clean: Callable[[], int]) -> tuple[int, list[S
     """Run ``clean`` (the cleaner, returning its exit status), then the sites and booklets that
     are not up to date; the status and the steps run, the failed ones with their error. Each
     page is read once for every step (``reading_once``)."""
-    root = Path(config["root"]) / "build"
-    prefetch([root / "site", root / "cache"])  # read while the cleaner runs
     with reading_once():
         return _build(config, clean)
 
