@@ -30,8 +30,8 @@ def convert(text: str, config_name: str) -> str:
 
 def convert_many(texts: list[str], config_name: str) -> list[str]:
     """``convert`` of each of ``texts``, in one call to OpenCC when no text holds a line end.
-    A line end is in none of OpenCC's phrases, so the texts joined by it convert as each alone;
-    one call costs half of ten thousand small ones.
+    A line end is in none of OpenCC's phrases, so the texts joined by it convert as each alone,
+    and one call costs less than many small ones.
 
     >>> convert_many(["户籍窗口", "", "网友评论"], "s2t")
     ['戶籍窗口', '', '網友評論']

@@ -316,7 +316,7 @@ def _essays_digest(config: dict[str, Any]) -> bytes:
 @lru_cache(maxsize=4)
 def _pages_digest(folder: Path, pages: tuple[tuple[str, int, int], ...], record: Path) -> bytes:
     """The pages read only where they may have changed since ``record`` (``files.digests``): a
-    no-op ``make`` reads none of ten thousand."""
+    no-op ``make`` reads none of them."""
     found = digests([str(folder / name) for name, _, _ in pages], record)
     essays = hashlib.sha256()
     for (name, _, _), digest in zip(pages, found):

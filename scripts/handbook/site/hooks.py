@@ -84,7 +84,8 @@ def on_config(config):
                   chapters={s.name: s for s in sections}, run=run, fanout=fanout,
                   digests={str(entry.path): entry.digest for chapter in catalogue for entry in chapter.essays},
                   home_max=site_nav.home_catalogue_max_essays(site),
-                  listings=site_nav.listing_pages(sections, labels, fanout))
+                  listings=site_nav.listing_pages(sections, labels, fanout),
+                  directory_urls=config.use_directory_urls)
     run.search_pages = {}
     config.extra["handbook"] = {"edition": run.edition, "labels": labels,
                                 "editions": _edition_links(hb, run.edition)}
@@ -289,7 +290,7 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
     page.meta["title"] = Markup(escape(item.title))
     page.meta["handbook_kind"] = "essay"
     chapter = _state["chapters"][item.chapter]
-    chapter_url = get_relative_url(_url_of(chapter.src_uri, config.use_directory_urls), page.url)
+    chapter_url = get_relative_url(_url_of(chapter.src_uri, _state["directory_urls"]), page.url)
     parts = []
     if item.date:
         parts.append(f'<span class="hb-meta__item">{escape(labels["date"])}<time datetime="{escape(item.date)}">{escape(ui.date_words(item.date, labels))}</time></span>')
@@ -356,8 +357,8 @@ def _listing_items() -> dict[str, tuple[str, list]]:
 
 
 def _url_of(src_uri: str, directory_urls: bool) -> str:
-    """A page's URL; ``directory_urls``: mkdocs.yml's ``use_directory_urls``, read once by the
-    caller (a MkDocs setting costs a lookup through its schema, seconds at 10,000 pages)."""
+    """A page's URL; ``directory_urls``: mkdocs.yml's ``use_directory_urls``, read once a build
+    (``on_config``), not once a page: a MkDocs setting is looked up through its schema."""
     stem = src_uri[: -len(".md")]
     if stem.endswith("/index") or stem == "index":
         return stem[: -len("index")]
@@ -383,10 +384,9 @@ def on_post_page(output: str, page, config) -> str:
 
 def on_post_build(config) -> None:
     run = _state["run"]
-    directory_urls = config.use_directory_urls
-    pages = {_url_of(src_uri, directory_urls): entry for src_uri, entry in run.search_pages.items()}
+    pages = {_url_of(src_uri, _state["directory_urls"]): entry for src_uri, entry in run.search_pages.items()}
     run.search_pages = {}
-    index = functools.partial(search.index_site, Path(config.site_dir), run.config, run.edition, _search_order(config), pages,
+    index = functools.partial(search.index_site, Path(config.site_dir), run.config, run.edition, _search_order(), pages,
                               run.search_cache, _state["digests"])
     if (context.serving or run.serving) and run.edition == context.DEFAULT_EDITION:
         from handbook.site.build import build_nested
@@ -397,10 +397,9 @@ def on_post_build(config) -> None:
         index()
 
 
-def _search_order(config) -> list[tuple[str, str]]:
+def _search_order() -> list[tuple[str, str]]:
     """The essays' URLs and chapters (this edition's names) in catalogue order, for the search index."""
-    directory_urls = config.use_directory_urls
-    return [(_url_of(item.src_uri, directory_urls), section.name) for section in _state["sections"] for item in section.items]
+    return [(_url_of(item.src_uri, _state["directory_urls"]), section.name) for section in _state["sections"] for item in section.items]
 
 
 def _clean_changed_seeds(run: context.Run) -> None:
