@@ -249,14 +249,24 @@ def _converted_by(edition: Edition) -> str:
     return digest.hexdigest()
 
 
+@lru_cache(maxsize=1)
+def typst_version() -> str:
+    """The installed Typst's version, read from its package's metadata: importing Typst loads
+    its 80 MB library, which a build that typesets nothing does not need."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("typst")
+    except PackageNotFoundError:
+        return ""
+
+
 def _typeset_by(options: dict[str, Any]) -> str:
     """A digest of what makes a volume's PDFs of its data: the template, the code that puts its
     pieces together and imposes it, the options they read and Typst's version."""
-    import typst
-
     digest = hashlib.sha256()
     for part in (TEMPLATE.read_bytes(), IMPOSE_SOURCE.read_bytes(), PIECES_SOURCE.read_bytes(),
-                 repr((options["paper"], options["impose"], options["piece_essays"], getattr(typst, "__version__", ""))).encode()):
+                 repr((options["paper"], options["impose"], options["piece_essays"], typst_version())).encode()):
         digest.update(hashlib.sha256(part).digest())
     return digest.hexdigest()
 
@@ -436,7 +446,7 @@ def _typeset(task: dict[str, Any]) -> dict[str, Any]:
     if task["pieces"] and not data.get("front") and data.get("layout", "book") == "book":
         from . import pieces
 
-        salt = hashlib.sha256(TEMPLATE.read_bytes() + getattr(typst, "__version__", "").encode()).digest()
+        salt = hashlib.sha256(TEMPLATE.read_bytes() + typst_version().encode()).digest()
         pdf_bytes = pieces.typeset(compile, data, task["pieces"], Path(task["kept"]), salt)
     else:
         pdf_bytes = compile(task["payload"])
@@ -578,13 +588,11 @@ def _sources_key(config: dict[str, Any], edition: Edition, essays: bytes, option
     without either."""
     from importlib.metadata import version
 
-    import typst
-
     digest = hashlib.sha256()
     digest.update(json.dumps({k: v for k, v in config.items() if k != "root"}, sort_keys=True, default=str,
                              ensure_ascii=False).encode())
     digest.update(repr((edition, sorted(options.items()), os.environ.get("SOURCE_DATE_EPOCH"),
-                        getattr(typst, "__version__", ""), version("OpenCC"))).encode())
+                        typst_version(), version("OpenCC"))).encode())
     digest.update(essays)
     package = Path(__file__).resolve().parents[1]
     for source in [*sorted(package.rglob("*.py")), TEMPLATE]:

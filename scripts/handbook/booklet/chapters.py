@@ -35,7 +35,7 @@ from typing import Any, Callable
 
 import pikepdf
 
-from . import IMPOSE_SOURCE, TEMPLATE, BookletError, Result, _Volume, contents_file, imposed_title
+from . import IMPOSE_SOURCE, TEMPLATE, BookletError, Result, _Volume, contents_file, imposed_title, typst_version
 from .data import Edition, build_date, chinese_number, editions, volume_names
 from .impose import saved
 
@@ -187,8 +187,6 @@ def plan_part(number: int, part: Part, count: int, parts: int, date: dt.date | N
               options: dict[str, Any], out: Path) -> _Volume:
     """The PDF of the ``count``-th of the ``parts`` parts of chapter ``number``, with its front
     matter and its digest."""
-    import typst
-
     stem = chapter_stem(number)
     records = out / ".books" / stem
     single = parts == 1
@@ -205,7 +203,7 @@ def plan_part(number: int, part: Part, count: int, parts: int, date: dt.date | N
                   "chapter": part.chapter["name"], "titles": [essay["title"] for essay in part.chapter["essays"]]}
     digest = hashlib.sha256()
     for piece in (volume.payload.encode(), part.digest.encode(),
-                  repr((part.starts[0], part.end, options["paper"], options["impose"], getattr(typst, "__version__", ""))).encode(),
+                  repr((part.starts[0], part.end, options["paper"], options["impose"], typst_version())).encode(),
                   TEMPLATE.read_bytes(), IMPOSE_SOURCE.read_bytes(), Path(__file__).read_bytes()):
         digest.update(hashlib.sha256(piece).digest())
     volume.key = digest.hexdigest()
