@@ -7,17 +7,25 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
+
 from handbook import booklet, config as configuration
 
 REPO = Path(__file__).resolve().parents[1]
 
 
-def test_unchanged_sources_skip_the_export_and_a_changed_essay_rebuilds(tmp_path, monkeypatch):
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """The repository's configuration and essays in a folder of the test's own: (config, essays folder)."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1600000000")
     shutil.copy(REPO / "handbook.yml", tmp_path / "handbook.yml")
     essays = tmp_path / "docs" / "essays"
     shutil.copytree(REPO / "docs" / "essays", essays, ignore=shutil.ignore_patterns(".*"))
-    config = dict(configuration.load.__wrapped__(tmp_path / "handbook.yml"))
+    return dict(configuration.load.__wrapped__(tmp_path / "handbook.yml")), essays
+
+
+def test_unchanged_sources_skip_the_export_and_a_changed_essay_rebuilds(project, monkeypatch):
+    config, essays = project
     first = booklet.build(config, "zh-Hans", quiet=True)
     assert first[0].built
 
@@ -37,14 +45,10 @@ def test_unchanged_sources_skip_the_export_and_a_changed_essay_rebuilds(tmp_path
     assert changed[0].built and exported == [1]
 
 
-def test_a_volume_exported_the_same_by_new_code_is_not_exported_again(tmp_path, monkeypatch):
+def test_a_volume_exported_the_same_by_new_code_is_not_exported_again(project, monkeypatch):
     """New exporting code (an upgrade) that exports a volume's data as before: the volume is not
     typeset again, and its new inputs are recorded, so that later builds do not export it again."""
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1600000000")
-    shutil.copy(REPO / "handbook.yml", tmp_path / "handbook.yml")
-    essays = tmp_path / "docs" / "essays"
-    shutil.copytree(REPO / "docs" / "essays", essays, ignore=shutil.ignore_patterns(".*"))
-    config = dict(configuration.load.__wrapped__(tmp_path / "handbook.yml"))
+    config, essays = project
     config["booklet"] = {**(config.get("booklet") or {}), "volume_max_essays": 1}
     first = booklet.build(config, "zh-Hant", quiet=True)
     assert len(first) == 2 and all(r.built for r in first)

@@ -47,8 +47,8 @@ def files_below(folder: str | Path, skip=lambda name: False) -> list[str]:
     return sorted(found)
 
 
-# The files read during one build (``read_once``), by path: (inode, size, time) then, bytes, digest.
-_read: dict[str, tuple[tuple[int, int, int], bytes, str]] | None = None
+# The files read during one build (``read_once``), by path: their ``_identity`` then, bytes, digest.
+_read: dict[str, tuple[list[int], bytes, str]] | None = None
 
 
 @contextmanager
@@ -66,8 +66,8 @@ def reading_once() -> Iterator[None]:
 
 def read_once(path: str | os.PathLike) -> tuple[bytes, str]:
     """The bytes of the file ``path`` and their SHA-256 (hex); inside ``reading_once``, as read
-    before while the file's inode, size and time are the same (a file replaced or written meanwhile
-    is read again).
+    before while the file is the same (``_identity``; a file replaced or written meanwhile is read
+    again).
 
     >>> import tempfile
     >>> with tempfile.NamedTemporaryFile() as file, reading_once():
@@ -89,17 +89,18 @@ def read_once(path: str | os.PathLike) -> tuple[bytes, str]:
     return data, digest
 
 
-def _identity(stat: os.stat_result) -> tuple[int, int, int]:
-    return stat.st_ino, stat.st_size, stat.st_mtime_ns
+def _identity(stat: os.stat_result) -> list[int]:
+    """What tells a file apart from itself written since: a write, a rename or ``touch`` moves its
+    change time, which nothing sets back."""
+    return [stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns]
 
 
 def digests(paths: list[str], record: Path) -> list[str]:
     """The SHA-256 (hex) of each of the files ``paths``; a file is read only when it may have
     changed since ``record`` (a file of the caller's, rewritten when a digest was made) said its
-    digest. As git's index does, it may not have when its inode, size, modification and change
-    times are the ones recorded (a write, a rename or ``touch`` changes the change time, which
-    nothing sets back) and it last changed at least ``RACY_NS`` before the record was written (a
-    write within the same clock tick as the record is not told apart).
+    digest. As git's index does, it may not have when its ``_identity`` (inode, size, modification
+    and change times) is the recorded one and it last changed at least ``RACY_NS`` before the
+    record was written (a write within the same clock tick as the record is not told apart).
     """
     try:
         kept = json.loads(record.read_text(encoding="utf-8"))
@@ -109,7 +110,7 @@ def digests(paths: list[str], record: Path) -> list[str]:
     found, made = {}, False
     for path in paths:
         stat = os.stat(path)
-        identity = [stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns]
+        identity = _identity(stat)
         entry = known.get(path)
         if isinstance(entry, list) and entry[:4] == identity and stat.st_ctime_ns < written - RACY_NS:
             found[path] = entry

@@ -293,8 +293,9 @@ def index_site(site_dir: Path, config: dict[str, Any], edition: str, order: list
 
     ``order``: the essays' URLs and chapters in catalogue order (default: ``catalogue_order``);
     ``pages``: each indexed page's ``page_entry`` by URL, as the build saw them (default: read
-    from ``site_dir``), or ``Kept`` for a page the index holds as it was; ``digests``: the catalogue's digests of the essays' pages by path, so that
-    the folding table reads only the pages that changed."""
+    from ``site_dir``), or ``Kept`` for a page the index holds as it was; ``digests``: the
+    catalogue's digests of the essays' pages by path, so that the folding table reads only the
+    pages that changed."""
     started = time.perf_counter()
     site_dir = Path(site_dir)
     if pages is None:
@@ -443,7 +444,7 @@ def ranking(config: dict[str, Any]) -> dict[str, float]:
 
 def write_index(folder: Path, pages: list[Page], cmap: dict[str, str], rank: dict[str, float] | None = None,
                 cache: Path | None = None, numbering: tuple[list[int], int] | None = None,
-                state: _State | None = None) -> dict[str, int]:
+                state: Any = ...) -> dict[str, int]:
     """Write the index of ``pages`` (in the order results that rank the same are listed) into
     ``folder``, page ``n`` as essay number ``numbering[0][n]`` of ``numbering[1]`` (default:
     numbered one after the other).
@@ -451,9 +452,11 @@ def write_index(folder: Path, pages: list[Page], cmap: dict[str, str], rank: dic
     With ``cache`` (a file the caller owns), the index the previous call wrote there is updated
     rather than written again when that can be done exactly (``_update``): the same count of
     numbers, the same folding of the pages' characters, ``folder`` as that call left it. Either
-    way the files are the same bytes. ``state``: what ``cache`` holds, when the caller loaded it."""
+    way the files are the same bytes. ``state``: what ``cache`` holds (``_State.load``), when the
+    caller loaded it, None included (a state lost is loaded, and reported, once)."""
     numbers, slots = numbering or (list(range(len(pages))), len(pages))
-    state = state or (_State.load(cache) if cache else None)
+    if state is ...:
+        state = _State.load(cache) if cache else None
     stats = _update(folder, state, pages, numbers, slots, cmap) if state is not None else None
     if stats is None:
         stats = _write_all(folder, pages, numbers, slots, cmap)
