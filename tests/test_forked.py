@@ -70,3 +70,19 @@ def test_work_after_the_answer_is_done_after_the_parent_has_it_and_before_the_ca
 def test_work_after_the_answer_is_done_at_once_outside_a_forked_task(tmp_path):
     after_answer(lambda: (tmp_path / "done").write_text("now"))
     assert (tmp_path / "done").read_text() == "now"
+
+
+def frozen(_task):
+    import gc
+
+    return gc.get_freeze_count()
+
+
+def test_the_parents_objects_are_frozen_in_the_children_and_collected_again_after():
+    import gc
+
+    held = [[n] for n in range(10_000)]  # the parent's records, say
+    assert gc.get_freeze_count() == 0
+    (in_child,) = each_forked(frozen, ["a"], 1)
+    assert in_child >= len(held)  # a child's collections do not walk them
+    assert gc.get_freeze_count() == 0  # in the parent they are collectable again

@@ -6,6 +6,10 @@ parent has loaded, which spawning would import again. Its memory goes back to th
 own. ``concurrent.futures`` cannot fork a process per task, and ``multiprocessing.Pool`` waits
 forever when one of its processes is killed.
 
+What the parent holds when it forks is frozen out of the garbage collector's reach
+(``gc.freeze``, as Python's documentation advises before a fork): a child's collections then walk
+only its own objects, and leave the parent's memory pages shared rather than copied.
+
 A parent that forks must not hold threads another library may need in the child: Typst's
 thread pool, for one, is never started in a process that forks (its child would wait forever).
 
@@ -38,6 +42,7 @@ def each_forked(function: Callable[[Any], Any], tasks: list[Any], jobs: int) -> 
     exception must pickle). A process that ends without answering (killed) has a ``ProcessDied``
     in its answer's place, and the others go on. Processes still running when the caller stops
     (or on an error) are killed."""
+    import gc
     import multiprocessing
     from multiprocessing.connection import wait
 
@@ -46,6 +51,7 @@ def each_forked(function: Callable[[Any], Any], tasks: list[Any], jobs: int) -> 
     answered: list[Any] = []
     answers: dict[int, tuple[bool, Any]] = {}
     queue = iter(enumerate(tasks))
+    gc.freeze()
     try:
         for number in range(len(tasks)):
             while len(running) < jobs and (item := next(queue, None)) is not None:
@@ -79,6 +85,7 @@ def each_forked(function: Callable[[Any], Any], tasks: list[Any], jobs: int) -> 
             process.join()
         for process in answered:
             process.join()
+        gc.unfreeze()
 
 
 def after_answer(work: Callable[[], Any]) -> None:
