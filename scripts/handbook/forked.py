@@ -19,6 +19,7 @@ sent (``after_answer``): the parent goes on with the answer (publishes the site)
 
 from __future__ import annotations
 
+import gc
 import logging
 from typing import Any, Callable, Iterator
 
@@ -42,7 +43,6 @@ def each_forked(function: Callable[[Any], Any], tasks: list[Any], jobs: int) -> 
     exception must pickle). A process that ends without answering (killed) has a ``ProcessDied``
     in its answer's place, and the others go on. Processes still running when the caller stops
     (or on an error) are killed."""
-    import gc
     import multiprocessing
     from multiprocessing.connection import wait
 

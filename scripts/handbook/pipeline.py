@@ -62,7 +62,7 @@ def build(config: dict[str, Any], clean: Callable[[], int]) -> tuple[int, list[S
 def _collecting_rarely():
     """The cyclic garbage collector run rarely (``COLLECT_AFTER``): a build loads millions of
     objects (its records, the catalogue), hardly any in cycles, and each of the collector's full
-    passes walks them all; with the usual thresholds it made a tenth of a site's build time."""
+    passes walks them all."""
     before = gc.get_threshold()
     gc.set_threshold(*COLLECT_AFTER)
     try:

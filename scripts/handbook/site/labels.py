@@ -62,7 +62,7 @@ def labels(edition: str, config: dict[str, Any]) -> dict[str, str]:
 
 def convert_sections(sections, edition: str, config: dict[str, Any]):
     """``sections`` with their names and their items' chapters, titles and summaries as the
-    edition writes them, converted in one call (tens of thousands of texts at 10,000 essays)."""
+    edition writes them, converted in one call (``convert_many``) rather than one per text."""
     scheme = edition_config(config, edition).get("opencc")
     texts = [text for s in sections for text in (s.name, *(t for i in s.items for t in (i.chapter, i.title, i.summary)))]
     converted = iter(convert_many(texts, scheme) if scheme else texts)
