@@ -409,6 +409,66 @@ def test_a_recycled_version_is_made_the_same_as_the_working_copy(tmp_path):
     assert (old / "essays" / "b" / "index.html").read_text(encoding="utf-8") == "乙（改）"
 
 
+def test_a_recycled_version_compares_only_the_folders_that_changed(tmp_path, monkeypatch):
+    """With its folders' record, the mirror compares a folder only when it, or its counterpart in
+    the version, changed since the record: the version still ends up exactly the working copy,
+    a file put into the version by hand is found, and a damaged record compares everything."""
+    import os
+    import time
+
+    from importlib import import_module
+
+    build = import_module("handbook.site.build")  # the module, not the function the package exports
+
+    def files(top: Path) -> dict[str, int | None]:
+        return {p.relative_to(top).as_posix(): (None if p.is_dir() else p.stat().st_ino) for p in sorted(top.rglob("*"))}
+
+    work, old = tmp_path / "work", tmp_path / "old"
+    for n in range(30):
+        (work / "essays" / f"e{n}").mkdir(parents=True)
+        (work / "essays" / f"e{n}" / "index.html").write_text(f"第{n}篇", encoding="utf-8")
+    (work / "index.html").write_text("首页", encoding="utf-8")
+    record = build._folders_record(old)
+    build._link_tree(str(work), str(old), record)
+    monkeypatch.setattr(build, "RACY_NS", 0)  # the folders' times trusted at once, not two seconds after
+    time.sleep(0.05)  # past the clock tick of the record
+    scanned: list[str] = []
+    scandir = os.scandir
+
+    def counted(path):
+        if not isinstance(path, int):  # shutil.rmtree scans by descriptor
+            scanned.append(os.fspath(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", counted)
+
+    def replace(path: Path, text: str) -> None:  # as the build writes: a new file renamed over the old
+        path.with_name("tmp").write_text(text, encoding="utf-8")
+        os.replace(path.with_name("tmp"), path)
+
+    replace(work / "essays" / "e7" / "index.html", "第七篇（改）")
+    (work / "essays" / "e9" / "extra.txt").write_text("新", encoding="utf-8")
+    build._mirror(str(work), str(old), record)
+    assert sorted(os.path.relpath(p, tmp_path) for p in scanned) == sorted(
+        ["work", "old", "work/essays/e7", "old/essays/e7", "work/essays/e9", "old/essays/e9"])
+    assert files(old) == files(work)
+
+    time.sleep(0.05)
+    (old / "essays" / "e3" / "stray.html").write_text("手放的", encoding="utf-8")  # by hand, in the version
+    shutil.rmtree(work / "essays" / "e4")
+    scanned.clear()
+    build._mirror(str(work), str(old), record)
+    assert "old/essays/e3" in {os.path.relpath(p, tmp_path) for p in scanned}
+    assert files(old) == files(work)
+
+    record.write_bytes(b"damaged")
+    replace(work / "essays" / "e5" / "index.html", "第五篇（改）")
+    scanned.clear()
+    build._mirror(str(work), str(old), record)
+    assert len(scanned) == 2 * (1 + 1 + 29)  # the top, essays/ and each essay's folder, on both sides
+    assert files(old) == files(work)
+
+
 def test_publication_keeps_two_versions_and_clears_what_a_killed_build_left(tmp_path):
     from handbook.site.build import _make_version, _publish, wait_behind
 
@@ -426,8 +486,10 @@ def test_publication_keeps_two_versions_and_clears_what_a_killed_build_left(tmp_
     (store / ".zh-Hans.2.gone").mkdir()  # a removal cut short
     _publish(config, "zh-Hans", _make_version(config, "zh-Hans", work))
     wait_behind()
-    versions = sorted(store.iterdir(), key=lambda p: p.name)
+    versions = sorted((p for p in store.iterdir() if p.is_dir()), key=lambda p: p.name)
     assert [p.name.split(".")[0] for p in versions] == ["zh-Hans", "zh-Hans"]  # the live one and the one before
+    # beside them, their folders' records (``_mirror``), and no other file
+    assert sorted(p.name for p in store.iterdir() if not p.is_dir()) == [f".{v.name}.folders" for v in versions]
     assert (tmp_path / "site").resolve() == versions[-1]
     assert [sorted(f.relative_to(v).as_posix() for f in v.rglob("*")) for v in versions] == [["a", "a/index.html"]] * 2
     assert [(v / "a" / "index.html").read_text(encoding="utf-8") for v in versions] == ["二", "三"]

@@ -47,7 +47,7 @@ def files_below(folder: str | Path, skip=lambda name: False) -> list[str]:
     return sorted(found)
 
 
-# The files read during one build (``read_once``), by path: their ``_identity`` then, bytes, digest.
+# The files read during one build (``read_once``), by path: their ``identity`` then, bytes, digest.
 _read: dict[str, tuple[list[int], bytes, str]] | None = None
 
 
@@ -66,7 +66,7 @@ def reading_once() -> Iterator[None]:
 
 def read_once(path: str | os.PathLike) -> tuple[bytes, str]:
     """The bytes of the file ``path`` and their SHA-256 (hex); inside ``reading_once``, as read
-    before while the file is the same (``_identity``; a file replaced or written meanwhile is read
+    before while the file is the same (``identity``; a file replaced or written meanwhile is read
     again).
 
     >>> import tempfile
@@ -78,18 +78,18 @@ def read_once(path: str | os.PathLike) -> tuple[bytes, str]:
     path = os.fspath(path)
     if _read is not None:
         known = _read.get(path)
-        if known is not None and known[0] == _identity(os.stat(path)):
+        if known is not None and known[0] == identity(os.stat(path)):
             return known[1], known[2]
     with open(path, "rb") as stream:
-        identity = _identity(os.fstat(stream.fileno()))
+        opened = identity(os.fstat(stream.fileno()))
         data = stream.read()
     digest = hashlib.sha256(data).hexdigest()
     if _read is not None:
-        _read[path] = (identity, data, digest)
+        _read[path] = (opened, data, digest)
     return data, digest
 
 
-def _identity(stat: os.stat_result) -> list[int]:
+def identity(stat: os.stat_result) -> list[int]:
     """What tells a file apart from itself written since: a write, a rename or ``touch`` moves its
     change time, which nothing sets back."""
     return [stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns]
@@ -98,7 +98,7 @@ def _identity(stat: os.stat_result) -> list[int]:
 def digests(paths: list[str], record: Path) -> list[str]:
     """The SHA-256 (hex) of each of the files ``paths``; a file is read only when it may have
     changed since ``record`` (a file of the caller's, rewritten when a digest was made) said its
-    digest. As git's index does, it may not have when its ``_identity`` (inode, size, modification
+    digest. As git's index does, it may not have when its ``identity`` (inode, size, modification
     and change times) is the recorded one and it last changed at least ``RACY_NS`` before the
     record was written (a write within the same clock tick as the record is not told apart).
     """
@@ -110,12 +110,12 @@ def digests(paths: list[str], record: Path) -> list[str]:
     found, made = {}, False
     for path in paths:
         stat = os.stat(path)
-        identity = _identity(stat)
+        now = identity(stat)
         entry = known.get(path)
-        if isinstance(entry, list) and entry[:4] == identity and stat.st_ctime_ns < written - RACY_NS:
+        if isinstance(entry, list) and entry[:4] == now and stat.st_ctime_ns < written - RACY_NS:
             found[path] = entry
         else:
-            found[path], made = [*identity, read_once(path)[1]], True
+            found[path], made = [*now, read_once(path)[1]], True
     if made or found.keys() != known.keys():
         record.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(record, json.dumps({"written": time.time_ns(), "files": found}))

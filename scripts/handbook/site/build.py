@@ -20,13 +20,14 @@ import hashlib
 import json
 import logging
 import os
+import pickle
 import shutil
 import threading
 import time
 from pathlib import Path
 from typing import Any, Callable
 
-from ..files import files_below, written_here
+from ..files import RACY_NS, files_below, identity, write_atomic, written_here
 from . import context
 
 log = logging.getLogger("handbook.site")
@@ -255,8 +256,9 @@ def _versions_but(config: dict[str, Any], edition: str, *kept: Path | None) -> l
 def _make_version(config: dict[str, Any], edition: str, staging: Path) -> Path:
     """``edition``'s next version (``_ready``): hard links to exactly the files of the working copy
     ``staging``. It is made from the version before the live one, whose files the working copy's
-    mostly are (``_mirror``: only the files that changed are linked again), or the ready one a
-    build left unpublished; the live one is never touched."""
+    mostly are (``_mirror``: only the folders that changed are compared, and only the files that
+    changed are linked again), or the ready one a build left unpublished; the live one is never
+    touched."""
     store = _store(config)
     store.mkdir(parents=True, exist_ok=True)
     ready = _ready(config, edition)
@@ -265,11 +267,11 @@ def _make_version(config: dict[str, Any], edition: str, staging: Path) -> Path:
     if not ready.is_dir():
         earlier = _versions_but(config, edition, live)
         if earlier:  # the working copy's files are never written into: a version shares most of them
-            os.rename(earlier[-1], ready)
+            _rename_version(earlier[-1], ready)
     if ready.is_dir():
-        _mirror(str(staging), str(ready))
+        _mirror(str(staging), str(ready), _folders_record(ready))
     else:
-        _link_tree(str(staging), str(ready))
+        _link_tree(str(staging), str(ready), _folders_record(ready))
     return ready
 
 
@@ -280,9 +282,12 @@ def _publish(config: dict[str, Any], edition: str, ready: Path) -> None:
     version = store / f"{edition}.{time.time_ns()}"
     for left in store.glob(f".{edition}.*.gone"):  # of a build that ended half-way
         _remove_behind(left)
+    for left in store.glob(f".{edition}.*{FOLDERS}"):  # of a version gone, or renamed by a build killed half-way
+        if not left.with_name(left.name[1:-len(FOLDERS)]).is_dir() and not left.with_name(left.name[:-len(FOLDERS)]).is_dir():
+            left.unlink(missing_ok=True)
     target = site_dir(config, edition)
     live = target.resolve() if target.is_dir() else None
-    os.rename(ready, version)
+    _rename_version(ready, version)
     if live is not None:
         # What other steps keep in the published folder: the booklets' PDFs, nested editions.
         if (live / "downloads").is_dir() and not (version / "downloads").exists():
@@ -322,7 +327,16 @@ def _remove_behind(folder: Path) -> None:
     gone = folder if folder.name.endswith(".gone") else folder.with_name(f".{folder.name.lstrip('.')}.gone")
     if gone != folder:
         os.rename(folder, gone)
+        _folders_record(folder).unlink(missing_ok=True)
     _behind(shutil.rmtree, gone, ignore_errors=True)
+
+
+def _rename_version(folder: Path, to: Path) -> None:
+    """Rename the version ``folder`` and its folders' record (``_folders_record``)."""
+    os.rename(folder, to)
+    record = _folders_record(folder)
+    if record.is_file():
+        os.replace(record, _folders_record(to))
 
 
 def _link_next_behind(config: dict[str, Any], edition: str, staging: Path) -> None:
@@ -331,7 +345,7 @@ def _link_next_behind(config: dict[str, Any], edition: str, staging: Path) -> No
     of it, 20,000 entries at 10,000 essays, before its sites could go live."""
     ready = _ready(config, edition)
     if not ready.exists() and not _versions_but(config, edition, site_dir(config, edition).resolve()):
-        _behind(_link_tree, str(staging), str(ready))
+        _behind(_link_tree, str(staging), str(ready), _folders_record(ready))
 
 
 def wait_behind() -> None:
@@ -340,45 +354,117 @@ def wait_behind() -> None:
         _threads.pop().join()
 
 
-def _mirror(source: str, target: str) -> None:
+def _mirror(source: str, target: str, record: Path | None = None) -> None:
     """Make the folder ``target`` hold hard links to exactly the files below ``source``, linking
-    again only those whose file (inode) is not the one ``source`` has."""
-    with os.scandir(source) as entries:
-        wanted = {entry.name: entry for entry in entries}
-    with os.scandir(target) as entries:
-        present = {entry.name: entry for entry in entries}
-    for name, there in present.items():
-        entry = wanted.get(name)
-        path = os.path.join(target, name)
-        if entry is not None and entry.is_dir() and there.is_dir(follow_symlinks=False):
-            _mirror(entry.path, path)
-        elif entry is None or entry.is_dir() or there.is_dir(follow_symlinks=False) or entry.inode() != there.inode():
-            if there.is_dir(follow_symlinks=False):
-                shutil.rmtree(path)
-            else:
-                os.unlink(path)
-            if entry is not None:
-                _hard_link(entry, path)
-    for name, entry in wanted.items():
-        if name not in present:
-            _hard_link(entry, os.path.join(target, name))
+    again only those whose file (inode) is not the one ``source`` has.
+
+    With ``record`` (``_folders_record``): a folder below the top is compared only when it or its
+    counterpart in ``target`` changed since ``target`` was last made so (their identities, kept
+    in the record and trusted as ``files.digests`` trusts a file's); else only its sub-folders
+    are visited. A folder's identity moves with every name added, removed or renamed in it, and
+    the working copy's files are only ever replaced, never written into. The top folder is
+    always compared: publication adds the downloads and the nested editions there."""
+    known, since = _load_folders(record, target)
+    if record is not None:
+        record.unlink(missing_ok=True)  # until ``target`` is whole again
+    found: dict[str, list[int]] = {}
+    below: dict[str, list[str]] = {}
+    for rel in known:
+        if rel:
+            parent, _, name = rel.rpartition("/")
+            below.setdefault(parent, []).append(name)
+
+    def sync(source: str, target: str, rel: str) -> None:
+        mark = identity(os.stat(source))
+        if rel and known.get(rel) == mark + identity(os.stat(target)) and max(mark[3], known[rel][7]) < since - RACY_NS:
+            found[rel] = known[rel]
+            for name in below.get(rel, ()):
+                sync(os.path.join(source, name), os.path.join(target, name), f"{rel}/{name}")
+            return
+        with os.scandir(source) as entries:
+            wanted = {entry.name: entry for entry in entries}
+        with os.scandir(target) as entries:
+            present = {entry.name: entry for entry in entries}
+        for name, there in present.items():
+            entry = wanted.get(name)
+            path = os.path.join(target, name)
+            if entry is not None and entry.is_dir() and there.is_dir(follow_symlinks=False):
+                sync(entry.path, path, f"{rel}/{name}".lstrip("/"))
+            elif entry is None or entry.is_dir() or there.is_dir(follow_symlinks=False) or entry.inode() != there.inode():
+                if there.is_dir(follow_symlinks=False):
+                    shutil.rmtree(path)
+                else:
+                    os.unlink(path)
+                if entry is not None:
+                    _hard_link(entry, path, found, f"{rel}/{name}".lstrip("/"))
+        for name, entry in wanted.items():
+            if name not in present:
+                _hard_link(entry, os.path.join(target, name), found, f"{rel}/{name}".lstrip("/"))
+        found[rel] = mark + identity(os.stat(target))
+
+    try:
+        sync(source, target, "")
+    except FileNotFoundError:  # a folder the record knows is gone: both compared whole
+        if not known:
+            raise
+        known.clear()
+        found.clear()
+        sync(source, target, "")
+    if record is not None:
+        _save_folders(record, found)
 
 
-def _link_tree(source: str, target: str) -> None:
+def _link_tree(source: str, target: str, record: Path | None = None, found: dict[str, list[int]] | None = None,
+               rel: str = "") -> None:
     """``target``: a new folder of hard links to the files below ``source`` (``shutil.copytree``
-    with ``os.link`` makes the same, at ten times the cost, copying each folder's times too)."""
+    with ``os.link`` makes the same, at ten times the cost, copying each folder's times too);
+    the folders' identities written to ``record`` or put in ``found`` (``_mirror``)."""
+    found = {} if found is None else found
+    mark = identity(os.stat(source))
     os.mkdir(target)
     with os.scandir(source) as entries:
         for entry in entries:
-            _hard_link(entry, os.path.join(target, entry.name))
+            _hard_link(entry, os.path.join(target, entry.name), found, f"{rel}/{entry.name}".lstrip("/"))
+    found[rel] = mark + identity(os.stat(target))
+    if record is not None:
+        _save_folders(record, found)
 
 
-def _hard_link(entry: os.DirEntry, path: str) -> None:
+def _hard_link(entry: os.DirEntry, path: str, found: dict[str, list[int]] | None = None, rel: str = "") -> None:
     """``path``: a hard link to the file ``entry``, or a folder of links to the files below it."""
     if entry.is_dir():
-        _link_tree(entry.path, path)
+        _link_tree(entry.path, path, None, found, rel)
     else:
         os.link(entry.path, path)
+
+
+FOLDERS = ".folders"
+
+
+def _folders_record(version: Path) -> Path:
+    """Where the identities of ``version``'s folders and of the working copy's are kept as they
+    were when ``version`` was last made the working copy's (``_mirror``)."""
+    return version.with_name(f".{version.name.lstrip('.')}{FOLDERS}")
+
+
+def _save_folders(record: Path, found: dict[str, list[int]]) -> None:
+    """Keep the folders' identities ``found``, taken while nothing but this build writes into
+    either tree: a folder changed within ``RACY_NS`` of now is compared next time all the same."""
+    write_atomic(record, pickle.dumps((time.time_ns(), found), protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _load_folders(record: Path | None, target: str) -> tuple[dict[str, list[int]], int]:
+    """The folders' identities ``record`` keeps and when they were taken; none when it is
+    missing or damaged, or was made of another folder than ``target``."""
+    if record is None:
+        return {}, 0
+    try:
+        since, found = pickle.loads(record.read_bytes())
+        if found[""][4] == os.stat(target).st_ino:
+            return found, since
+    except Exception:  # noqa: BLE001 - missing or damaged: every folder is compared
+        pass
+    return {}, 0
 
 
 def _link(path: Path, to: Path) -> None:
