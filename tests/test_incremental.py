@@ -225,6 +225,52 @@ def folders(site: Path) -> set[str]:
     return {os.path.relpath(top, site) for top, _, _ in os.walk(site, followlinks=True)}
 
 
+def test_an_unchanged_essay_is_not_read_again(base, tmp_path, monkeypatch):
+    """An essay whose file and hook inputs are as the record says is not read at all: its
+    Markdown and metadata after the hook are the record's. One edited is read, and rendered."""
+    import time
+    from importlib import import_module
+
+    from handbook import config as handbook_config
+    from handbook.files import read_once
+    from handbook.site import incremental
+
+    project = copy_of(base, tmp_path / "project")  # copied: every page a new file, read once
+    site = import_module("handbook.site.build")  # the module, not the function the package exports
+    config = handbook_config.load(project / "handbook.yml")
+    monkeypatch.setattr(incremental, "RACY_NS", 0)  # files trusted at once, not two seconds after
+    read: list[str] = []
+    monkeypatch.setattr(incremental, "read_once", lambda path: read.append(Path(path).name) or read_once(path))
+
+    def build_site() -> None:
+        read.clear()
+        site.mkdocs_build(config, "zh-Hans", project / "docs", project / "build" / "site" / "zh-Hans")
+
+    build_site()
+    essays = sorted(p.name for p in (project / "docs" / "essays").glob("*.md"))
+    assert set(essays) <= set(read)
+    time.sleep(0.05)  # past the clock tick of the record
+    edited = project / "docs" / "essays" / essays[3]
+    edited.write_text(edited.read_text(encoding="utf-8") + "\n编辑补充的一段话。\n", encoding="utf-8")
+    build_site()
+    assert [name for name in read if name in essays] == [edited.name]
+    assert "编辑补充的一段话" in (project / "build" / "site" / "zh-Hans" / "essays" / edited.stem / "index.html").read_text(encoding="utf-8")
+
+
+def test_essays_not_read_again_build_as_a_cold_build(base, tmp_path):
+    """The build after the one that recorded every essay reads only the changed one (the others
+    changed long enough before the record to be trusted), and is the cold build all the same."""
+    import time
+
+    project = copy_of(base, tmp_path / "project")
+    time.sleep(2.1)  # files.RACY_NS: the copied pages trusted by the next build's record
+    assert build(project).returncode == 0
+    retitle(project)
+    done = build(project)
+    assert done.returncode == 0, done.stderr
+    same_outputs(project, cold_twin(project, tmp_path), pdfs=True)
+
+
 def test_a_change_every_page_shows_renders_every_page(base, tmp_path):
     project = copy_of(base, tmp_path / "project")
     mkdocs = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")

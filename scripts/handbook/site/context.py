@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 DEFAULT_EDITION = "zh-Hans"
 
@@ -27,6 +27,10 @@ class Run:
     search_pages: dict[str, tuple] = field(default_factory=dict)
     # Where the search index keeps what it needs to update itself (``search.write_index``).
     search_cache: Path | None = None
+    # Set by the hook: what its ``on_page_markdown`` makes a page of besides the page's source, or
+    # None for a page it cannot say this of. While both are as last time, the incremental build
+    # takes the page's Markdown and metadata after the hook from its record, not reading the page.
+    page_inputs: Callable[[Any], str | None] | None = None
 
 
 current: Run | None = None

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import json
 import logging
 import os
 import posixpath
@@ -87,6 +88,7 @@ def on_config(config):
                   listings=site_nav.listing_pages(sections, labels, fanout),
                   directory_urls=config.use_directory_urls)
     run.search_pages = {}
+    run.page_inputs = _essay_inputs
     config.extra["handbook"] = {"edition": run.edition, "labels": labels,
                                 "editions": _edition_links(hb, run.edition)}
     return config
@@ -261,6 +263,17 @@ def _chapter_downloads(uri: str, page, labels: dict[str, str]) -> str:
     to_downloads = to_downloads if to_downloads.endswith("/") else to_downloads + "/"
     links = "；".join(_pdf_links(pdf, imposed if booklet.get("impose", True) else None, labels, to_downloads) for pdf, imposed in files)
     return f'<p class="hb-downloads">{escape(labels["chapter_downloads"])}{links}</p>\n\n'
+
+
+def _essay_inputs(page) -> str | None:
+    """What ``on_page_markdown`` makes an essay's page of besides its Markdown (the labels and
+    URL style are the configuration's, the code is the build's global inputs); None for any other
+    page."""
+    item = _state["items"].get(page.file.src_uri)
+    if item is None or page.is_homepage:
+        return None
+    return json.dumps([item.title, item.date, item.chapter, item.source, _state["chapters"][item.chapter].src_uri, page.url],
+                      ensure_ascii=False)
 
 
 def on_page_markdown(markdown: str, page, config, files) -> str:

@@ -36,6 +36,7 @@ import json
 import logging
 import os
 import pickle
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,13 +50,13 @@ from mkdocs.structure.nav import Section, get_navigation
 from mkdocs.structure.pages import Page
 from mkdocs.utils import meta
 
-from ..files import as_text, copy_atomic, files_below, read_once, write_atomic
+from ..files import RACY_NS, as_text, copy_atomic, files_below, identity, read_once, write_atomic
 from ..forked import after_answer
 from . import context
 from .search import FOLDER, Kept, entry_digest
 
 log = logging.getLogger("handbook.site")
-RECORD_VERSION = 7
+RECORD_VERSION = 8
 # Keys of handbook.yml no page's HTML is made from: the cleaner's (its output, the pages, is keyed
 # page by page), the named booklets (listed on the home page, which is always rendered) and the
 # search ranking (read by the index alone).
@@ -87,6 +88,11 @@ class Record:
     sources: dict[bytes, tuple[int | str, dict]] = field(default_factory=dict)  # (where the Markdown starts, or it)
     files: set[str] = field(default_factory=set)  # every file the build made, by path in the site
     theme: tuple[tuple[str, ...], list[tuple[str, str]]] = ((), [])  # the theme's folders and its files in them
+    # By source path, a page the hook gives its inputs for (``context.Run.page_inputs``): its
+    # file's identity, those inputs, its metadata after the hook, its Markdown's digest after the
+    # hook, its source's digest.
+    hooked: dict[str, tuple[list[int], str, dict, str, bytes]] = field(default_factory=dict)
+    read_at: int = 0  # when the build began to read the pages (``time.time_ns``)
 
     @classmethod
     def load(cls, path: Path) -> Record:
@@ -106,8 +112,8 @@ class Record:
     def save(self, path: Path) -> None:
         # Pages pickled as plain tuples: a third faster to read than the dataclass.
         pages = {path: (m.key, m.size, m.mtime_ns, m.anchors, m.search) for path, m in self.pages.items()}
-        write_atomic(path, pickle.dumps((RECORD_VERSION, self.parts, pages, self.sources, self.files, self.theme),
-                                        protocol=pickle.HIGHEST_PROTOCOL))
+        write_atomic(path, pickle.dumps((RECORD_VERSION, self.parts, pages, self.sources, self.files, self.theme,
+                                         self.hooked, self.read_at), protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def global_parts(config: dict[str, Any], edition: str, mkdocs_file: Path, overrides: Path, code: Iterable[Path],
@@ -159,7 +165,7 @@ def build(config, record_path: Path, parts: dict[str, str], *, serve_url: str | 
         reason = reason if reason == "no earlier build" else f"{reason} changed"
         log.info("handbook: every page of %s is rendered: %s", Path(config.site_dir).name, reason)
         previous = Record(sources=previous.sources if previous.parts.get(PACKAGES) == parts.get(PACKAGES) else {})
-    record = Record(parts)
+    record = Record(parts, read_at=time.time_ns())
     if context.current is not None:
         context.current.search_cache = record_path.with_suffix(".search")
     try:
@@ -174,18 +180,20 @@ def build(config, record_path: Path, parts: dict[str, str], *, serve_url: str | 
         nav = config.plugins.on_nav(nav, config=config, files=files)
 
         doc_files = files.documentation_pages(inclusion=inclusion)
+        run = context.current
+        page_inputs = run.page_inputs if run is not None else None
+        markdown: dict[str, str | None] = {}  # each page's Markdown's digest, when taken from the record
         for file in doc_files:
             if file.page is None:
                 Page(None, file, config)
-            _read(file.page, config, files, previous.sources, record.sources)
+            markdown[file.src_uri] = _read(file.page, config, files, previous, record, page_inputs)
         views = nav_views(nav)
         site = Path(config.site_dir)
-        run = context.current
         rendered, kept = [], 0
         inputs = json.dumps(parts, sort_keys=True)
         for file in doc_files:
             page = file.page
-            key = page_key(page, views, inputs)
+            key = page_key(page, views, inputs, markdown[file.src_uri])
             made = previous.pages.get(file.src_uri)
             if made is not None and made.key == key and _unchanged(site / file.dest_uri, made) and _reusable(page):
                 page.present_anchor_ids = set(made.anchors)
@@ -194,6 +202,9 @@ def build(config, record_path: Path, parts: dict[str, str], *, serve_url: str | 
                 record.pages[file.src_uri] = made
                 kept += 1
             else:
+                if markdown[file.src_uri] is not None:  # not read: read now
+                    with _on(page, config, "reading"):
+                        _markdown(page, config, files, previous.sources, record, page_inputs)
                 _render(page, config, files)
                 rendered.append((file, key))
 
@@ -298,28 +309,61 @@ def _on(page: Page, config, doing: str):
         config._current_page = None
 
 
-def _read(page: Page, config, files, known: dict[bytes, tuple[int | str, dict]], read: dict[bytes, tuple[int | str, dict]]) -> None:
+def _read(page: Page, config, files, previous: Record, record: Record, page_inputs) -> str | None:
     """MkDocs' ``_populate_page`` up to its Markdown: the source (its front matter parsed only
-    when not ``known`` by its digest; ``read`` gets it) and ``on_page_markdown``."""
+    when not known by its digest) and ``on_page_markdown``. A page whose file and inputs
+    (``page_inputs``, the hook's) are as the ``previous`` record says is not read: its metadata
+    after the hook is the record's, and the digest of its Markdown after the hook is returned
+    (the page is read should it be rendered); else None."""
     with _on(page, config, "reading"):
         page = config.plugins.on_pre_page(page, config=config, files=files)
         source = config.plugins.on_page_read_source(page=page, config=config)
-        if source is None and page.file.abs_src_path is not None:  # as MkDocs reads it, once a build
-            source = as_text(read_once(page.file.abs_src_path)[0], "utf-8-sig")
-        elif source is None:
-            source = page.file.content_string
-        key = hashlib.sha256(source.encode("utf-8", "surrogatepass")).digest()
-        parsed = known.get(key) or read.get(key)
-        if parsed is None:
-            markdown, data = meta.get_data(source)
-            # Where the Markdown starts, when it is the source's end (always, but for line ends
-            # MkDocs changes): the record then holds no copy of the text.
-            parsed = (len(source) - len(markdown) if source.endswith(markdown) else markdown, data)
-        read[key] = parsed
-        cut, data = parsed
-        page.markdown = source[cut:] if isinstance(cut, int) else cut
-        page.meta = dict(data)  # the hook writes into the metadata
-        page.markdown = config.plugins.on_page_markdown(page.markdown, page=page, config=config, files=files)
+        if source is None and page.file.abs_src_path is not None and page_inputs is not None:
+            kept = previous.hooked.get(page.file.src_uri)
+            if kept is not None:
+                stat = os.stat(page.file.abs_src_path)
+                # trusted as ``files.digests`` trusts a file: changed well before the record's reading
+                if kept[0] == identity(stat) and stat.st_ctime_ns < previous.read_at - RACY_NS and kept[1] == page_inputs(page):
+                    page.markdown, page.meta = "", dict(kept[2])  # "": MkDocs takes a page of no Markdown for one not read
+                    record.hooked[page.file.src_uri] = kept
+                    if kept[4] in previous.sources:
+                        record.sources[kept[4]] = previous.sources[kept[4]]
+                    return kept[3]
+        _markdown(page, config, files, previous.sources, record, page_inputs, source)
+        return None
+
+
+def _markdown(page: Page, config, files, known: dict[bytes, tuple[int | str, dict]], record: Record, page_inputs,
+              source: str | None = None) -> None:
+    """The page's Markdown and metadata: its ``source`` (else its file's) parsed, then
+    ``on_page_markdown``; what the hook made of it recorded in ``record`` when the hook gives its
+    inputs."""
+    path = page.file.abs_src_path
+    stat = None
+    if source is None and path is not None:  # as MkDocs reads it, once a build
+        stat = os.stat(path)  # before reading: a file written meanwhile is read again next time
+        source = as_text(read_once(path)[0], "utf-8-sig")
+    elif source is None:
+        source = page.file.content_string
+    key = hashlib.sha256(source.encode("utf-8", "surrogatepass")).digest()
+    parsed = known.get(key) or record.sources.get(key)
+    if parsed is None:
+        markdown, data = meta.get_data(source)
+        # Where the Markdown starts, when it is the source's end (always, but for line ends
+        # MkDocs changes): the record then holds no copy of the text.
+        parsed = (len(source) - len(markdown) if source.endswith(markdown) else markdown, data)
+    record.sources[key] = parsed
+    cut, data = parsed
+    page.markdown = source[cut:] if isinstance(cut, int) else cut
+    page.meta = dict(data)  # the hook writes into the metadata
+    page.markdown = config.plugins.on_page_markdown(page.markdown, page=page, config=config, files=files)
+    inputs = page_inputs(page) if stat is not None and page_inputs is not None else None
+    if inputs is not None:
+        record.hooked[page.file.src_uri] = (identity(stat), inputs, dict(page.meta), _digest(page.markdown), key)
+
+
+def _digest(markdown: str) -> str:
+    return hashlib.sha256(markdown.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _render(page: Page, config, files) -> None:
@@ -431,14 +475,15 @@ def nav_views(nav) -> dict[int, str]:
     return views
 
 
-def page_key(page: Page, views: dict[int, str], inputs: str) -> str:
+def page_key(page: Page, views: dict[int, str], inputs: str, markdown: str | None = None) -> str:
     """A digest of everything ``page``'s HTML is made from (see the module's docstring); ``inputs``:
-    the global inputs' digests (``global_parts``) as JSON."""
+    the global inputs' digests (``global_parts``) as JSON; ``markdown``: the digest of its
+    Markdown after the hook, when it was not read (``_read``)."""
     path = [views[0]] + [views.get(id(ancestor), "") for ancestor in reversed(page.ancestors)]
     neighbours = [(str(p.title), p.url) if p is not None else None for p in (page.previous_page, page.next_page)]
     meta = json.dumps(page.meta, sort_keys=True, default=str, ensure_ascii=False)
     h = hashlib.sha256()
-    for chunk in (inputs, page.file.src_uri, page.url, page.markdown or "", meta,
+    for chunk in (inputs, page.file.src_uri, page.url, markdown or _digest(page.markdown or ""), meta,
                   json.dumps(neighbours, ensure_ascii=False), *path):
         h.update(chunk.encode("utf-8", "surrogatepass"))
         h.update(b"\0")
