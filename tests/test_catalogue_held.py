@@ -73,3 +73,27 @@ def test_a_build_reads_the_catalogue_once_for_its_sites_and_booklets(project, mo
     status, steps = pipeline.build(config, lambda: cli.run_clean(config, [], None, project / "build" / "clean-report.json", None, quiet=True))
     assert status == 0 and sorted(s.name for s in steps) == ["booklet", "booklets", "clean", "publish", "site zh-Hans", "site zh-Hant"]
     assert reads.read_text().split() == [str(os.getpid())]  # once, here, before the steps were forked
+
+
+def test_the_catalogue_reads_only_the_pages_that_changed(project, monkeypatch):
+    """A page's digest is taken from the record while its file is the same (``files.digests``),
+    and its essay from the parsed pages' cache: loading the catalogue after one page changed
+    reads that page alone, and sees its change."""
+    import time
+
+    from handbook import files
+
+    config = dict(configuration.load.__wrapped__(project / "handbook.yml"))
+    monkeypatch.setattr(files, "RACY_NS", 0)  # files trusted at once, not two seconds after
+    before = catalogue.load_catalogue(config)
+    time.sleep(0.05)  # past the clock tick of the record
+    page, title = before[0].essays[0].path, before[0].essays[0].essay.title
+    page.write_text(page.read_text(encoding="utf-8").replace(title, f"改过的{title}"), encoding="utf-8")
+    read = set()
+    read_once = files.read_once
+    monkeypatch.setattr(files, "read_once", lambda path: read.add(Path(path).name) or read_once(path))
+    monkeypatch.setattr(catalogue, "read_once", files.read_once)
+    after = catalogue.load_catalogue(config)
+    assert read == {page.name}
+    assert [e.essay.title for c in after for e in c.essays if e.path == page] == [f"改过的{title}"]
+    assert sum(len(c.essays) for c in after) == sum(len(c.essays) for c in before)

@@ -13,10 +13,11 @@ import pickle
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 
 from .essay import Block, Essay
-from .files import as_text, read_once, write_atomic
+from .files import as_text, digests, read_once, write_atomic
 from .render import parse
 
 log = logging.getLogger("handbook.catalogue")
@@ -27,7 +28,7 @@ class Entry:
     path: Path  # the essay's Markdown page
     slug: str  # its file name without .md
     essay: Essay
-    digest: str = ""  # of the page's name and text: what the essay was read from
+    digest: str = ""  # of the page's name and bytes: what the essay was read from
 
 
 @dataclass
@@ -105,32 +106,53 @@ def chosen(name: str, one_in: int) -> bool:
     return int.from_bytes(hashlib.sha256(name.encode("utf-8", "surrogatepass")).digest()[:4], "big") % one_in == 0
 
 
-def load_catalogue(config: dict, folder: Path | None = None, keep: Callable[[str], bool] | None = None) -> list[Chapter]:
+def load_catalogue(config: dict, keep: Callable[[str], bool] | None = None) -> list[Chapter]:
     """The chapters, in handbook.yml's order (the default chapter last), each with its essays in
     seed-name order; chapters with no essays are left out. ``keep``, given a page's Markdown, says
     whether to read that essay at all (a quick test, so that a few essays of thousands are parsed)."""
-    folder = folder or Path(config["root"]) / config["paths"]["essays"]
+    folder = essays_folder(config)
     if _held is not None and keep is None and _held[0] == _held_key(config, folder):
         return [Chapter(chapter.name, list(chapter.essays)) for chapter in _held[1]]
-    chapters, parsed = _read(config, folder, keep)
+    chapters, parsed = _read(config, keep)
     if keep is None:  # every page was read: the cache keeps exactly these
         parsed.save()
     return chapters
 
 
-def _read(config: dict, folder: Path, keep: Callable[[str], bool] | None) -> tuple[list[Chapter], ParsedPages]:
+def essays_folder(config: dict) -> Path:
+    return Path(config.get("root", ".")) / config["paths"]["essays"]
+
+
+def essay_digests(config: dict) -> tuple[tuple[str, str], ...]:
+    """The essays' pages (``*.md``) by name, in order, each with the SHA-256 of its bytes, a page
+    read only when it may have changed since the record ``build/cache/essay-digests.json`` said
+    its digest (``files.digests``): a build that changed one essay of thousands reads one. The
+    booklets' key, the catalogue and the Traditional edition's docs ask for them, and while no
+    page changes they are made once in a process."""
+    folder = essays_folder(config)
+    pages = tuple(sorted((e.name, e.stat().st_size, e.stat().st_mtime_ns) for e in os.scandir(folder)
+                         if e.name.endswith(".md") and e.is_file())) if folder.is_dir() else ()
+    return _essay_digests(folder, pages, Path(config.get("root", ".")) / "build" / "cache" / "essay-digests.json")
+
+
+@lru_cache(maxsize=4)
+def _essay_digests(folder: Path, pages: tuple[tuple[str, int, int], ...], record: Path) -> tuple[tuple[str, str], ...]:
+    return tuple(zip((name for name, _, _ in pages), digests([str(folder / name) for name, _, _ in pages], record)))
+
+
+def _read(config: dict, keep: Callable[[str], bool] | None) -> tuple[list[Chapter], ParsedPages]:
     """``load_catalogue``'s chapters, and the parsed pages' cache, not saved yet."""
     names = [chapter["name"] for chapter in config.get("chapters") or []] + [config["default_chapter"]]
     chapters = {name: Chapter(name) for name in names}
-    parsed = ParsedPages(Path(config["root"]) / "build" / "cache" / "pages.pickle")
-    pages = sorted(entry.name for entry in os.scandir(folder) if entry.name.endswith(".md") and entry.is_file()) if folder.is_dir() else []
-    for path in (folder / name for name in pages):  # names sorted as strings: sorting paths costs seconds at 10,000
-        text = as_text(read_once(path)[0])
-        if keep and not keep(text):
+    parsed = ParsedPages(Path(config.get("root", ".")) / "build" / "cache" / "pages.pickle")
+    folder = essays_folder(config)
+    for name, digest in essay_digests(config):
+        path = folder / name  # names sorted as strings: sorting paths costs seconds at 10,000
+        if keep and not keep(as_text(read_once(path)[0])):
             continue
-        essay, digest = parsed.parse(text, path.name)
-        name = chapter_of(essay, config)
-        chapters.setdefault(name, Chapter(name)).essays.append(Entry(path, path.stem, essay, digest))
+        essay, key = parsed.parse(path, digest)
+        chapter = chapter_of(essay, config)
+        chapters.setdefault(chapter, Chapter(chapter)).essays.append(Entry(path, path.stem, essay, key))
     for chapter in chapters.values():
         chapter.essays.sort(key=lambda entry: (entry.essay.meta.get("source", ""), entry.slug))
     return [chapter for chapter in chapters.values() if chapter.essays], parsed
@@ -144,9 +166,8 @@ def held(config: dict) -> Iterator[list[Chapter]]:
     parsed pages' cache is written by ``save_held`` or when they are done, not before they start
     (a second at 10,000)."""
     global _held, _held_parsed
-    folder = Path(config["root"]) / config["paths"]["essays"]
-    chapters, _held_parsed = _read(config, folder, None)
-    _held = (_held_key(config, folder), chapters)
+    chapters, _held_parsed = _read(config, None)
+    _held = (_held_key(config, essays_folder(config)), chapters)
     try:
         yield chapters
     finally:
@@ -208,12 +229,15 @@ class ParsedPages:
         except Exception as error:  # noqa: BLE001 - a damaged cache is parsed again
             log.warning("handbook: %s is damaged (%s); the pages are read again", path, error)
 
-    def parse(self, text: str, name: str) -> tuple[Essay, str]:
-        """The essay of page ``name`` holding ``text``, and the digest it is kept by."""
-        key = hashlib.sha256(f"{name}\0{text}".encode("utf-8", "surrogatepass")).hexdigest()
+    def parse(self, path: Path, digest: str) -> tuple[Essay, str]:
+        """The essay of the page ``path``, whose bytes had the SHA-256 ``digest`` (the page read
+        only when that essay is not kept), and the digest it is kept by."""
+        key = _key(path.name, digest)
         essay = self.kept.get(key)
         if essay is None:
-            essay, self.missed = parse(text, name), True
+            data, digest = read_once(path)  # as it is now: what is kept is what was read
+            key = _key(path.name, digest)
+            essay, self.missed = self.kept.get(key) or parse(as_text(data), path.name), True
         self.used[key] = essay
         return essay, key
 
@@ -225,6 +249,11 @@ class ParsedPages:
             kept = pickle.dumps(flat, protocol=pickle.HIGHEST_PROTOCOL)
             write_atomic(self.path, pickle.dumps((self.code, kept), protocol=pickle.HIGHEST_PROTOCOL))
             _REMEMBERED[self.path] = (_identity(self.path), self.code, self.used)
+
+
+def _key(name: str, digest: str) -> str:
+    """What a page's essay is kept by: a digest of its name and of its bytes' digest."""
+    return hashlib.sha256(f"{name}\0{digest}".encode("utf-8", "surrogatepass")).hexdigest()
 
 
 # Each cache file as this process last read or wrote it: (its identity then, the code, the essays).

@@ -43,7 +43,7 @@ from typing import Any, Iterable, Iterator, Sequence
 
 import pikepdf
 
-from ..files import copy_atomic, digests, write_atomic
+from ..files import copy_atomic, write_atomic
 from ..forked import ProcessDied, each_forked
 from .data import NO_DATE, PAPERS, Edition, booklet_options, build_date, editions, export, page_names, plan_volumes, volume_names
 from .impose import SHEETS, impose
@@ -315,21 +315,12 @@ _NO_ESSAYS = hashlib.sha256().digest()
 
 
 def _essays_digest(config: dict[str, Any]) -> bytes:
-    """A digest of the essays' files, names and contents. One build asks for it for the handbook,
-    the chapters and the named booklets: the essays are read once while none of them changes."""
-    folder = Path(config.get("root", ".")) / config["paths"]["essays"]
-    pages = tuple(sorted((e.name, e.stat().st_size, e.stat().st_mtime_ns) for e in os.scandir(folder)
-                         if e.name.endswith(".md") and e.is_file())) if folder.is_dir() else ()
-    return _pages_digest(folder, pages, Path(config.get("root", ".")) / "build" / "cache" / "essay-digests.json")
+    """A digest of the essays' files, names and contents (``catalogue.essay_digests``: a no-op
+    ``make`` reads none of them)."""
+    from ..catalogue import essay_digests
 
-
-@lru_cache(maxsize=4)
-def _pages_digest(folder: Path, pages: tuple[tuple[str, int, int], ...], record: Path) -> bytes:
-    """The pages read only where they may have changed since ``record`` (``files.digests``): a
-    no-op ``make`` reads none of them."""
-    found = digests([str(folder / name) for name, _, _ in pages], record)
     essays = hashlib.sha256()
-    for (name, _, _), digest in zip(pages, found):
+    for name, digest in essay_digests(config):
         essays.update(name.encode() + b"\0" + bytes.fromhex(digest))
     return essays.digest()
 

@@ -18,6 +18,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from ..catalogue import essay_digests, essays_folder
 from ..files import files_below, read_once, write_atomic
 from ..script import converter as script_converter
 from .labels import edition_config
@@ -62,6 +63,8 @@ def prepare_docs(config: dict[str, Any], edition: str) -> Path:
     # Strings and os.path, not pathlib: ten thousand pages on every build.
     paths = files_below(source, skip=lambda name: name.startswith("."))
     present = set(paths)
+    essays = str(essays_folder(config))
+    known = {os.path.join(essays, name): digest for name, digest in essay_digests(config)}  # not read again
     start, target_dir = len(str(source)) + 1, str(target)
     for path in paths:
         if path.endswith(others):
@@ -73,11 +76,12 @@ def prepare_docs(config: dict[str, Any], edition: str) -> Path:
         elif path.endswith(".md") and path[: -len(".md")] + suffix in present:
             continue  # the edition's own version wins
         dest = os.path.join(target_dir, rel)
-        data, digest = read_once(path)
+        digest = known.get(path) or read_once(path)[1]
         done = record.get(rel)
         if done and done[0] == digest and _unchanged(dest, done):
             wanted[rel] = done
             continue
+        data, digest = read_once(path)
         if not own and path.endswith(".md"):
             convert = convert or converter(config, edition).convert
             data = convert_markdown(data.decode("utf-8"), convert).encode("utf-8")
