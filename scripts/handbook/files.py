@@ -53,9 +53,9 @@ _read: dict[str, tuple[list[int], bytes, str]] | None = None
 
 @contextmanager
 def reading_once() -> Iterator[None]:
-    """Within, ``read_once`` reads a file only once while it stays the same file: a build reads
-    the essays' pages for the booklets' key, the catalogue and each edition's site, ten thousand
-    files each time, and the processes it forks share what was read before."""
+    """Within, ``read_once`` reads a file only once while it stays the same file: a page that
+    changed is read for the essays' digests, the catalogue and each edition's site, and the
+    processes a build forks share what was read before."""
     global _read
     outer, _read = _read, {} if _read is None else _read
     try:

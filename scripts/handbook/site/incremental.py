@@ -3,16 +3,18 @@
 This is MkDocs' own ``build`` (mkdocs/commands/build.py, MkDocs 1.6), step for step and with the
 same plugin events, but into a working copy of the site that persists between builds
 (``build/site/<edition>``), with a record beside it (``<edition>.pages``) of what made each page.
-Every page is read and given to ``on_page_markdown`` as usual (that is cheap, and it settles every
-page's title and metadata, which other pages' navigation shows); what costs (Markdown to HTML and
-the theme's template) is done only for a page whose **key** differs from the recorded one, or whose
+Every page's title and metadata after ``on_page_markdown`` are settled first, since other pages'
+navigation shows them: a page is read and given to the hook as usual, but for one whose file and
+hook inputs (``context.Run.page_inputs``) are as the record says, whose metadata and Markdown
+digest after the hook the record gives (it is read should it be rendered); what costs (Markdown to
+HTML and the theme's template) is done only for a page whose **key** differs from the recorded one, or whose
 file is not as the record says. A page's key is a digest of everything its HTML is made from:
 
 * the build's **global inputs** (``global_parts``): handbook.yml less the sections read by the
   cleaner and the search index only, mkdocs.yml, the theme overrides, this package's code, the
   installed packages' versions, the edition. When one of these changed, every page is rendered,
   and the log says which one;
-* the page's own Markdown and metadata after the hook (the essay's facts, a listing's entries);
+* the page's own Markdown (its digest) and metadata after the hook (the essay's facts, a listing's entries);
 * the navigation as the page shows it (``nav_views``): with Material's ``navigation.sections`` and
   ``navigation.prune``, the top level, each chapter's children, and the children of every section
   on the page's own path; an entry shows its title, URL, first page and whether it has none, one
