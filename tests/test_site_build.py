@@ -412,7 +412,8 @@ def test_a_recycled_version_is_made_the_same_as_the_working_copy(tmp_path):
 def test_a_recycled_version_compares_only_the_folders_that_changed(tmp_path, monkeypatch):
     """With its folders' record, the mirror compares a folder only when it, or its counterpart in
     the version, changed since the record: the version still ends up exactly the working copy,
-    a file put into the version by hand is found, and a damaged record compares everything."""
+    a file put into the version by hand is found, and a damaged record compares everything. The
+    listing it gives is the one a walk of the version gives, what publication adds left out."""
     import os
     import time
 
@@ -428,8 +429,15 @@ def test_a_recycled_version_compares_only_the_folders_that_changed(tmp_path, mon
         (work / "essays" / f"e{n}").mkdir(parents=True)
         (work / "essays" / f"e{n}" / "index.html").write_text(f"第{n}篇", encoding="utf-8")
     (work / "index.html").write_text("首页", encoding="utf-8")
-    record = build._folders_record(old)
-    build._link_tree(str(work), str(old), record)
+    record, skip = build._folders_record(old), frozenset({"downloads", "zh-Hant"})
+
+    def listed() -> str:  # as publication leaves the version: with the downloads and a nested edition
+        (old / "downloads").mkdir()
+        (old / "downloads" / "a.pdf").write_bytes(b"%PDF")
+        os.symlink("elsewhere", old / "zh-Hant")
+        return build._tree_digest(str(old), skip)
+
+    assert build._link_tree(str(work), str(old), record, skip=skip) == listed()
     monkeypatch.setattr(build, "RACY_NS", 0)  # the folders' times trusted at once, not two seconds after
     time.sleep(0.05)  # past the clock tick of the record
     scanned: list[str] = []
@@ -448,25 +456,28 @@ def test_a_recycled_version_compares_only_the_folders_that_changed(tmp_path, mon
 
     replace(work / "essays" / "e7" / "index.html", "第七篇（改）")
     (work / "essays" / "e9" / "extra.txt").write_text("新", encoding="utf-8")
-    build._mirror(str(work), str(old), record)
+    listing = build._mirror(str(work), str(old), record, skip)
     assert sorted(os.path.relpath(p, tmp_path) for p in scanned) == sorted(
         ["work", "old", "work/essays/e7", "old/essays/e7", "work/essays/e9", "old/essays/e9"])
     assert files(old) == files(work)
+    assert listing == listed() != build._tree_digest(str(work), frozenset({"essays/e9/extra.txt"}))
 
     time.sleep(0.05)
     (old / "essays" / "e3" / "stray.html").write_text("手放的", encoding="utf-8")  # by hand, in the version
     shutil.rmtree(work / "essays" / "e4")
     scanned.clear()
-    build._mirror(str(work), str(old), record)
+    listing = build._mirror(str(work), str(old), record, skip)
     assert "old/essays/e3" in {os.path.relpath(p, tmp_path) for p in scanned}
     assert files(old) == files(work)
+    assert listing == listed()
 
     record.write_bytes(b"damaged")
     replace(work / "essays" / "e5" / "index.html", "第五篇（改）")
     scanned.clear()
-    build._mirror(str(work), str(old), record)
+    listing = build._mirror(str(work), str(old), record, skip)
     assert len(scanned) == 2 * (1 + 1 + 29)  # the top, essays/ and each essay's folder, on both sides
     assert files(old) == files(work)
+    assert listing == listed()
 
 
 def test_publication_keeps_two_versions_and_clears_what_a_killed_build_left(tmp_path):
@@ -478,13 +489,13 @@ def test_publication_keeps_two_versions_and_clears_what_a_killed_build_left(tmp_
     (work / "a" / "index.html").write_text("一", encoding="utf-8")
     store = tmp_path / "build" / "published"
     for text in ("二", "三"):
-        _publish(config, "zh-Hans", _make_version(config, "zh-Hans", work))
+        _publish(config, "zh-Hans", _make_version(config, "zh-Hans", work)[0])
         (work / "a" / "index.html").unlink()
         (work / "a" / "index.html").write_text(text, encoding="utf-8")
     (store / ".zh-Hans.ready").mkdir()  # a version left half-made by a killed build
     (store / ".zh-Hans.ready" / "index.html").write_text("half", encoding="utf-8")
     (store / ".zh-Hans.2.gone").mkdir()  # a removal cut short
-    _publish(config, "zh-Hans", _make_version(config, "zh-Hans", work))
+    _publish(config, "zh-Hans", _make_version(config, "zh-Hans", work)[0])
     wait_behind()
     versions = sorted((p for p in store.iterdir() if p.is_dir()), key=lambda p: p.name)
     assert [p.name.split(".")[0] for p in versions] == ["zh-Hans", "zh-Hans"]  # the live one and the one before
@@ -512,7 +523,7 @@ def test_a_first_publication_links_the_next_version_behind(tmp_path):
     assert (ready / "a" / "index.html").stat().st_ino == (staging / "a" / "index.html").stat().st_ino
     (staging / "a" / "index.html").unlink()
     (staging / "a" / "index.html").write_text("二", encoding="utf-8")
-    assert _make_version(config, "zh-Hans", staging) == ready
+    assert _make_version(config, "zh-Hans", staging)[0] == ready
     assert [(v / "a" / "index.html").read_text(encoding="utf-8") for v in (live, ready)] == ["一", "二"]
 
 

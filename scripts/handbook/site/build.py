@@ -25,7 +25,7 @@ import shutil
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from ..files import RACY_NS, files_below, identity, write_atomic, written_here
 from . import context
@@ -108,8 +108,8 @@ def _build_edition(config: dict[str, Any], edition: str, *, force: bool, stamp: 
     pending.unlink(missing_ok=True)
     mkdocs_build(config, edition, _docs_dir(config, edition), staging)
     # The new version linked here, beside the other steps, not in the publication that waits for them all.
-    ready = _make_version(config, edition, staging)
-    pending.write_text(f"{stamp}\n{_listing(config, edition, ready)}")  # the staged build is complete
+    _, listing = _make_version(config, edition, staging)
+    pending.write_text(f"{stamp}\n{listing}")  # the staged build is complete
     log.info("site %s: built", edition)
     return True
 
@@ -124,8 +124,7 @@ def publish_staged(config: dict[str, Any]) -> list[str]:
             stamp, _, listing = pending.read_text().partition("\n")
             ready = _ready(config, edition)
             if not (listing and ready.is_dir()):  # staged by a build that did not make its version
-                ready = _make_version(config, edition, staging)
-                listing = _listing(config, edition, ready)
+                ready, listing = _make_version(config, edition, staging)
             _publish(config, edition, ready)
             _link_next_behind(config, edition, staging)
             (_folder(config) / f"{edition}.stamp").write_text(f"{stamp}\n{listing}\n")
@@ -178,10 +177,11 @@ def global_parts(config: dict[str, Any], edition: str) -> dict[str, str]:
 
 
 def _kept_folders(config: dict[str, Any], edition: str) -> list[str]:
-    """The folders inside ``edition``'s site that other steps fill: the downloads, nested editions."""
-    here = site_dir(config, edition).resolve()
-    nested = [site_dir(config, e).resolve() for e in editions(config) if e != edition]
-    return ["downloads"] + [path.relative_to(here).as_posix() for path in nested if path.is_relative_to(here)]
+    """The folders inside ``edition``'s site that other steps fill: the downloads, nested editions
+    (as paths, not resolved: a published edition's folder is a link into its version)."""
+    here = site_dir(config, edition)
+    nested = [os.path.relpath(site_dir(config, e), here) for e in editions(config) if e != edition]
+    return ["downloads"] + [Path(path).as_posix() for path in nested if not path.startswith("..")]
 
 
 # While serving: held by a rebuild of the default edition, and then by the other editions' build,
@@ -253,12 +253,12 @@ def _versions_but(config: dict[str, Any], edition: str, *kept: Path | None) -> l
                   key=lambda old: old.name)
 
 
-def _make_version(config: dict[str, Any], edition: str, staging: Path) -> Path:
+def _make_version(config: dict[str, Any], edition: str, staging: Path) -> tuple[Path, str]:
     """``edition``'s next version (``_ready``): hard links to exactly the files of the working copy
-    ``staging``. It is made from the version before the live one, whose files the working copy's
-    mostly are (``_mirror``: only the folders that changed are compared, and only the files that
-    changed are linked again), or the ready one a build left unpublished; the live one is never
-    touched."""
+    ``staging``; and its listing (``_listing``). It is made from the version before the live one,
+    whose files the working copy's mostly are (``_mirror``: only the folders that changed are
+    compared, and only the files that changed are linked again), or the ready one a build left
+    unpublished; the live one is never touched."""
     store = _store(config)
     store.mkdir(parents=True, exist_ok=True)
     ready = _ready(config, edition)
@@ -268,11 +268,12 @@ def _make_version(config: dict[str, Any], edition: str, staging: Path) -> Path:
         earlier = _versions_but(config, edition, live)
         if earlier:  # the working copy's files are never written into: a version shares most of them
             _rename_version(earlier[-1], ready)
+    skip = frozenset(_kept_folders(config, edition))
     if ready.is_dir():
-        _mirror(str(staging), str(ready), _folders_record(ready))
+        listing = _mirror(str(staging), str(ready), _folders_record(ready), skip)
     else:
-        _link_tree(str(staging), str(ready), _folders_record(ready))
-    return ready
+        listing = _link_tree(str(staging), str(ready), _folders_record(ready), skip=skip)
+    return ready, listing
 
 
 def _publish(config: dict[str, Any], edition: str, ready: Path) -> None:
@@ -345,7 +346,7 @@ def _link_next_behind(config: dict[str, Any], edition: str, staging: Path) -> No
     of it, 20,000 entries at 10,000 essays, before its sites could go live."""
     ready = _ready(config, edition)
     if not ready.exists() and not _versions_but(config, edition, site_dir(config, edition).resolve()):
-        _behind(_link_tree, str(staging), str(ready), _folders_record(ready))
+        _behind(_link_tree, str(staging), str(ready), _folders_record(ready), skip=frozenset(_kept_folders(config, edition)))
 
 
 def wait_behind() -> None:
@@ -354,88 +355,125 @@ def wait_behind() -> None:
         _threads.pop().join()
 
 
-def _mirror(source: str, target: str, record: Path | None = None) -> None:
+def _mirror(source: str, target: str, record: Path | None = None, skip: frozenset[str] = frozenset()) -> str:
     """Make the folder ``target`` hold hard links to exactly the files below ``source``, linking
-    again only those whose file (inode) is not the one ``source`` has.
+    again only those whose file (inode) is not the one ``source`` has; return its listing
+    (``_tree_digest``, leaving out the paths ``skip`` names).
 
     With ``record`` (``_folders_record``): a folder below the top is compared only when it or its
     counterpart in ``target`` changed since ``target`` was last made so (their identities, kept
     in the record and trusted as ``files.digests`` trusts a file's); else only its sub-folders
-    are visited. A folder's identity moves with every name added, removed or renamed in it, and
-    the working copy's files are only ever replaced, never written into. The top folder is
-    always compared: publication adds the downloads and the nested editions there."""
-    known, since = _load_folders(record, target)
+    are visited, and the listing of its files is the record's. A folder's identity moves with
+    every name added, removed or renamed in it, and the working copy's files are only ever
+    replaced, never written into. The top folder is always compared: publication adds the
+    downloads and the nested editions there."""
+    known, since = _load_folders(record, target, skip)
     if record is not None:
         record.unlink(missing_ok=True)  # until ``target`` is whole again
-    found: dict[str, list[int]] = {}
+    found: dict[str, list] = {}
     below: dict[str, list[str]] = {}
     for rel in known:
         if rel:
             parent, _, name = rel.rpartition("/")
             below.setdefault(parent, []).append(name)
 
-    def sync(source: str, target: str, rel: str) -> None:
+    def sync(source: str, target: str, rel: str) -> str:
         mark = identity(os.stat(source))
-        if rel and known.get(rel) == mark + identity(os.stat(target)) and max(mark[3], known[rel][7]) < since - RACY_NS:
-            found[rel] = known[rel]
-            for name in below.get(rel, ()):
-                sync(os.path.join(source, name), os.path.join(target, name), f"{rel}/{name}")
-            return
+        kept = known.get(rel)
+        if rel and kept is not None and kept[:8] == mark + identity(os.stat(target)) and max(mark[3], kept[7]) < since - RACY_NS:
+            found[rel] = kept
+            return _folder_digest(kept[8], [(name, sync(os.path.join(source, name), os.path.join(target, name), f"{rel}/{name}"))
+                                            for name in below.get(rel, ()) if f"{rel}/{name}" not in skip])
         with os.scandir(source) as entries:
             wanted = {entry.name: entry for entry in entries}
         with os.scandir(target) as entries:
             present = {entry.name: entry for entry in entries}
+        folders = []
         for name, there in present.items():
             entry = wanted.get(name)
-            path = os.path.join(target, name)
+            path, child = os.path.join(target, name), f"{rel}/{name}".lstrip("/")
             if entry is not None and entry.is_dir() and there.is_dir(follow_symlinks=False):
-                sync(entry.path, path, f"{rel}/{name}".lstrip("/"))
+                folders.append((name, sync(entry.path, path, child)))
             elif entry is None or entry.is_dir() or there.is_dir(follow_symlinks=False) or entry.inode() != there.inode():
                 if there.is_dir(follow_symlinks=False):
                     shutil.rmtree(path)
                 else:
                     os.unlink(path)
                 if entry is not None:
-                    _hard_link(entry, path, found, f"{rel}/{name}".lstrip("/"))
+                    folders.append((name, _hard_link(entry, path, found, child, skip)))
         for name, entry in wanted.items():
             if name not in present:
-                _hard_link(entry, os.path.join(target, name), found, f"{rel}/{name}".lstrip("/"))
-        found[rel] = mark + identity(os.stat(target))
+                folders.append((name, _hard_link(entry, os.path.join(target, name), found, f"{rel}/{name}".lstrip("/"), skip)))
+        files = _files_digest((name, entry.stat()) for name, entry in wanted.items()
+                              if not entry.is_dir() and f"{rel}/{name}".lstrip("/") not in skip)
+        found[rel] = mark + identity(os.stat(target)) + [files]
+        return _folder_digest(files, [(name, digest) for name, digest in folders
+                                      if digest is not None and f"{rel}/{name}".lstrip("/") not in skip])
 
     try:
-        sync(source, target, "")
+        listing = sync(source, target, "")
     except FileNotFoundError:  # a folder the record knows is gone: both compared whole
         if not known:
             raise
         known.clear()
         found.clear()
-        sync(source, target, "")
+        listing = sync(source, target, "")
     if record is not None:
-        _save_folders(record, found)
+        _save_folders(record, found, skip)
+    return listing
 
 
-def _link_tree(source: str, target: str, record: Path | None = None, found: dict[str, list[int]] | None = None,
-               rel: str = "") -> None:
+def _link_tree(source: str, target: str, record: Path | None = None, found: dict[str, list] | None = None,
+               rel: str = "", skip: frozenset[str] = frozenset()) -> str:
     """``target``: a new folder of hard links to the files below ``source`` (``shutil.copytree``
     with ``os.link`` makes the same, at ten times the cost, copying each folder's times too);
-    the folders' identities written to ``record`` or put in ``found`` (``_mirror``)."""
+    its listing returned (``_mirror``), the folders' identities written to ``record`` or put in
+    ``found``."""
     found = {} if found is None else found
     mark = identity(os.stat(source))
     os.mkdir(target)
+    files, folders = [], []
     with os.scandir(source) as entries:
         for entry in entries:
-            _hard_link(entry, os.path.join(target, entry.name), found, f"{rel}/{entry.name}".lstrip("/"))
-    found[rel] = mark + identity(os.stat(target))
+            child = f"{rel}/{entry.name}".lstrip("/")
+            digest = _hard_link(entry, os.path.join(target, entry.name), found, child, skip)
+            if child in skip:
+                continue
+            if digest is None:
+                files.append((entry.name, entry.stat()))
+            else:
+                folders.append((entry.name, digest))
+    listed = _files_digest(files)
+    found[rel] = mark + identity(os.stat(target)) + [listed]
     if record is not None:
-        _save_folders(record, found)
+        _save_folders(record, found, skip)
+    return _folder_digest(listed, folders)
 
 
-def _hard_link(entry: os.DirEntry, path: str, found: dict[str, list[int]] | None = None, rel: str = "") -> None:
-    """``path``: a hard link to the file ``entry``, or a folder of links to the files below it."""
+def _hard_link(entry: os.DirEntry, path: str, found: dict[str, list] | None = None, rel: str = "",
+               skip: frozenset[str] = frozenset()) -> str | None:
+    """``path``: a hard link to the file ``entry``, or a folder of links to the files below it,
+    whose listing is returned."""
     if entry.is_dir():
-        _link_tree(entry.path, path, None, found, rel)
-    else:
-        os.link(entry.path, path)
+        return _link_tree(entry.path, path, None, found, rel, skip)
+    os.link(entry.path, path)
+    return None
+
+
+def _files_digest(files: Iterable[tuple[str, os.stat_result]]) -> str:
+    """A digest of a folder's files: their names, sizes and modification times."""
+    digest = hashlib.sha256()
+    for name, stat in sorted(files, key=lambda file: file[0]):
+        digest.update(f"{name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def _folder_digest(files: str, folders: Iterable[tuple[str, str]]) -> str:
+    """A folder's listing: the digest of its files (``_files_digest``) and its sub-folders' listings."""
+    digest = hashlib.sha256(files.encode())
+    for name, listing in sorted(folders):
+        digest.update(f"{name}/\0{listing}\n".encode())
+    return digest.hexdigest()
 
 
 FOLDERS = ".folders"
@@ -443,24 +481,26 @@ FOLDERS = ".folders"
 
 def _folders_record(version: Path) -> Path:
     """Where the identities of ``version``'s folders and of the working copy's are kept as they
-    were when ``version`` was last made the working copy's (``_mirror``)."""
+    were when ``version`` was last made the working copy's (``_mirror``), with the listing of
+    each folder's files."""
     return version.with_name(f".{version.name.lstrip('.')}{FOLDERS}")
 
 
-def _save_folders(record: Path, found: dict[str, list[int]]) -> None:
+def _save_folders(record: Path, found: dict[str, list], skip: frozenset[str]) -> None:
     """Keep the folders' identities ``found``, taken while nothing but this build writes into
     either tree: a folder changed within ``RACY_NS`` of now is compared next time all the same."""
-    write_atomic(record, pickle.dumps((time.time_ns(), found), protocol=pickle.HIGHEST_PROTOCOL))
+    write_atomic(record, pickle.dumps((time.time_ns(), sorted(skip), found), protocol=pickle.HIGHEST_PROTOCOL))
 
 
-def _load_folders(record: Path | None, target: str) -> tuple[dict[str, list[int]], int]:
+def _load_folders(record: Path | None, target: str, skip: frozenset[str]) -> tuple[dict[str, list], int]:
     """The folders' identities ``record`` keeps and when they were taken; none when it is
-    missing or damaged, or was made of another folder than ``target``."""
+    missing or damaged, or was made of another folder than ``target`` or listed leaving out
+    other paths than ``skip``."""
     if record is None:
         return {}, 0
     try:
-        since, found = pickle.loads(record.read_bytes())
-        if found[""][4] == os.stat(target).st_ino:
+        since, skipped, found = pickle.loads(record.read_bytes())
+        if found[""][4] == os.stat(target).st_ino and skipped == sorted(skip):
             return found, since
     except Exception:  # noqa: BLE001 - missing or damaged: every folder is compared
         pass
@@ -476,30 +516,27 @@ def _link(path: Path, to: Path) -> None:
     os.replace(tmp, path)
 
 
-def _listing(config: dict[str, Any], edition: str, top: Path | None = None) -> str:
-    """A digest of the published files of ``edition`` (names, sizes, times), or of its version
-    ``top``, leaving out the booklets' ``downloads/`` and nested editions, which other steps check."""
-    top = top or site_dir(config, edition)
-    if not top.is_dir():
-        return ""
-    top = top.resolve()
-    skip = {str(top / "downloads")} | {str(site_dir(config, e).resolve()) for e in editions(config) if e != edition}
-    digest = hashlib.sha256()
+def _listing(config: dict[str, Any], edition: str) -> str:
+    """A digest of the published files of ``edition`` (names, sizes, times), leaving out the
+    booklets' ``downloads/`` and nested editions, which other steps check."""
+    top = site_dir(config, edition)
+    return _tree_digest(str(top.resolve()), frozenset(_kept_folders(config, edition))) if top.is_dir() else ""
 
-    def walk(folder: str, relative: str) -> None:
-        with os.scandir(folder) as found:
-            entries = sorted(found, key=lambda entry: entry.name)
+
+def _tree_digest(folder: str, skip: frozenset[str], rel: str = "") -> str:
+    """The listing of ``folder`` (``_folder_digest``, as ``_mirror`` makes it), leaving out the
+    paths below it that ``skip`` names."""
+    files, folders = [], []
+    with os.scandir(folder) as entries:
         for entry in entries:
-            if entry.path in skip:
+            path = rel + entry.name
+            if path in skip:
                 continue
             if entry.is_dir(follow_symlinks=False):
-                walk(entry.path, f"{relative}{entry.name}/")
-            elif not entry.is_symlink() or not (entry.is_dir() or os.path.realpath(entry.path) in skip):  # not a nested edition
-                stat = entry.stat()
-                digest.update(f"{relative}{entry.name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
-
-    walk(str(top), "")
-    return digest.hexdigest()
+                folders.append((entry.name, _tree_digest(entry.path, skip, path + "/")))
+            elif not entry.is_dir():  # a file, or a link to one; a link to a folder is another edition
+                files.append((entry.name, entry.stat()))
+    return _folder_digest(_files_digest(files), folders)
 
 
 def _files(folder: Path) -> list[Path]:
