@@ -237,7 +237,9 @@ class ParsedPages:
         if essay is None:
             data, digest = read_once(path)  # as it is now: what is kept is what was read
             key = _key(path.name, digest)
-            essay, self.missed = self.kept.get(key) or parse(as_text(data), path.name), True
+            essay = self.kept.get(key)
+        if essay is None:
+            essay, self.missed = parse(as_text(data), path.name), True
         self.used[key] = essay
         return essay, key
 

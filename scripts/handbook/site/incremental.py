@@ -326,7 +326,7 @@ def _read(page: Page, config, files, previous: Record, record: Record, page_inpu
                 stat = os.stat(page.file.abs_src_path)
                 # trusted as ``files.digests`` trusts a file: changed well before the record's reading
                 if kept[0] == identity(stat) and stat.st_ctime_ns < previous.read_at - RACY_NS and kept[1] == page_inputs(page):
-                    page.markdown, page.meta = "", dict(kept[2])  # "": MkDocs takes a page of no Markdown for one not read
+                    page.markdown, page.meta = "", dict(kept[2])  # not None: MkDocs titles no page whose Markdown is None
                     record.hooked[page.file.src_uri] = kept
                     if kept[4] in previous.sources:
                         record.sources[kept[4]] = previous.sources[kept[4]]
