@@ -382,8 +382,8 @@ def _mirror(source: str, target: str, record: Path | None = None, skip: frozense
         kept = known.get(rel)
         if rel and kept is not None and kept[:8] == mark + identity(os.stat(target)) and max(mark[3], kept[7]) < since - RACY_NS:
             found[rel] = kept
-            return _folder_digest(kept[8], [(name, sync(os.path.join(source, name), os.path.join(target, name), f"{rel}/{name}"))
-                                            for name in below.get(rel, ()) if f"{rel}/{name}" not in skip])
+            return _folder_digest(kept[8], [(name, sync(os.path.join(source, name), os.path.join(target, name), _below(rel, name)))
+                                            for name in below.get(rel, ()) if _below(rel, name) not in skip])
         with os.scandir(source) as entries:
             wanted = {entry.name: entry for entry in entries}
         with os.scandir(target) as entries:
@@ -391,7 +391,7 @@ def _mirror(source: str, target: str, record: Path | None = None, skip: frozense
         folders = []
         for name, there in present.items():
             entry = wanted.get(name)
-            path, child = os.path.join(target, name), f"{rel}/{name}".lstrip("/")
+            path, child = os.path.join(target, name), _below(rel, name)
             if entry is not None and entry.is_dir() and there.is_dir(follow_symlinks=False):
                 folders.append((name, sync(entry.path, path, child)))
             elif entry is None or entry.is_dir() or there.is_dir(follow_symlinks=False) or entry.inode() != there.inode():
@@ -403,12 +403,12 @@ def _mirror(source: str, target: str, record: Path | None = None, skip: frozense
                     folders.append((name, _hard_link(entry, path, found, child, skip)))
         for name, entry in wanted.items():
             if name not in present:
-                folders.append((name, _hard_link(entry, os.path.join(target, name), found, f"{rel}/{name}".lstrip("/"), skip)))
+                folders.append((name, _hard_link(entry, os.path.join(target, name), found, _below(rel, name), skip)))
         files = _files_digest((name, entry.stat()) for name, entry in wanted.items()
-                              if not entry.is_dir() and f"{rel}/{name}".lstrip("/") not in skip)
+                              if not entry.is_dir() and _below(rel, name) not in skip)
         found[rel] = mark + identity(os.stat(target)) + [files]
         return _folder_digest(files, [(name, digest) for name, digest in folders
-                                      if digest is not None and f"{rel}/{name}".lstrip("/") not in skip])
+                                      if digest is not None and _below(rel, name) not in skip])
 
     try:
         listing = sync(source, target, "")
@@ -435,7 +435,7 @@ def _link_tree(source: str, target: str, record: Path | None = None, found: dict
     files, folders = [], []
     with os.scandir(source) as entries:
         for entry in entries:
-            child = f"{rel}/{entry.name}".lstrip("/")
+            child = _below(rel, entry.name)
             digest = _hard_link(entry, os.path.join(target, entry.name), found, child, skip)
             if child in skip:
                 continue
@@ -458,6 +458,11 @@ def _hard_link(entry: os.DirEntry, path: str, found: dict[str, list] | None = No
         return _link_tree(entry.path, path, None, found, rel, skip)
     os.link(entry.path, path)
     return None
+
+
+def _below(rel: str, name: str) -> str:
+    """The path of ``name`` inside the folder ``rel`` ("" for the top)."""
+    return f"{rel}/{name}" if rel else name
 
 
 def _files_digest(files: Iterable[tuple[str, os.stat_result]]) -> str:
@@ -529,11 +534,11 @@ def _tree_digest(folder: str, skip: frozenset[str], rel: str = "") -> str:
     files, folders = [], []
     with os.scandir(folder) as entries:
         for entry in entries:
-            path = rel + entry.name
+            path = _below(rel, entry.name)
             if path in skip:
                 continue
             if entry.is_dir(follow_symlinks=False):
-                folders.append((entry.name, _tree_digest(entry.path, skip, path + "/")))
+                folders.append((entry.name, _tree_digest(entry.path, skip, path)))
             elif not entry.is_dir():  # a file, or a link to one; a link to a folder is another edition
                 files.append((entry.name, entry.stat()))
     return _folder_digest(_files_digest(files), folders)

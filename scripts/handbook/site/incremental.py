@@ -322,28 +322,29 @@ def _read(page: Page, config, files, previous: Record, record: Record, page_inpu
         source = config.plugins.on_page_read_source(page=page, config=config)
         if source is None and page.file.abs_src_path is not None and page_inputs is not None:
             kept = previous.hooked.get(page.file.src_uri)
-            if kept is not None:
-                stat = os.stat(page.file.abs_src_path)
-                # trusted as ``files.digests`` trusts a file: changed well before the record's reading
-                if kept[0] == identity(stat) and stat.st_ctime_ns < previous.read_at - RACY_NS and kept[1] == page_inputs(page):
-                    page.markdown, page.meta = "", dict(kept[2])  # not None: MkDocs titles no page whose Markdown is None
-                    record.hooked[page.file.src_uri] = kept
-                    if kept[4] in previous.sources:
-                        record.sources[kept[4]] = previous.sources[kept[4]]
-                    return kept[3]
-        _markdown(page, config, files, previous.sources, record, page_inputs, source)
+            stat = os.stat(page.file.abs_src_path)  # before reading: a file written meanwhile is read again next time
+            # trusted as ``files.digests`` trusts a file: changed well before the record's reading
+            if (kept is not None and kept[0] == identity(stat) and stat.st_ctime_ns < previous.read_at - RACY_NS
+                    and kept[1] == page_inputs(page)):
+                page.markdown, page.meta = "", dict(kept[2])  # not None: MkDocs titles no page whose Markdown is None
+                record.hooked[page.file.src_uri] = kept
+                if kept[4] in previous.sources:
+                    record.sources[kept[4]] = previous.sources[kept[4]]
+                return kept[3]
+            _markdown(page, config, files, previous.sources, record, page_inputs, stat=stat)
+        else:
+            _markdown(page, config, files, previous.sources, record, page_inputs, source)
         return None
 
 
 def _markdown(page: Page, config, files, known: dict[bytes, tuple[int | str, dict]], record: Record, page_inputs,
-              source: str | None = None) -> None:
+              source: str | None = None, stat: os.stat_result | None = None) -> None:
     """The page's Markdown and metadata: its ``source`` (else its file's) parsed, then
     ``on_page_markdown``; what the hook made of it recorded in ``record`` when the hook gives its
-    inputs."""
+    inputs. ``stat``: the file's, taken before it is read."""
     path = page.file.abs_src_path
-    stat = None
     if source is None and path is not None:  # as MkDocs reads it, once a build
-        stat = os.stat(path)  # before reading: a file written meanwhile is read again next time
+        stat = stat or os.stat(path)  # before reading: a file written meanwhile is read again next time
         source = as_text(read_once(path)[0], "utf-8-sig")
     elif source is None:
         source = page.file.content_string
