@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .essay import Block, Essay
-from .files import as_text, digests, identity, read_once, write_atomic
+from .files import as_text, digests, read_once, write_atomic
 from .render import parse
 
 log = logging.getLogger("handbook.catalogue")
@@ -261,12 +261,12 @@ def _key(name: str, digest: str) -> str:
 # Each cache file as this process last read or wrote it: (its identity then, the code, the essays).
 # The essays are kept by their pages' digests, so what is remembered is never wrong, only maybe
 # less than the file holds.
-_REMEMBERED: dict[Path, tuple[list[int] | None, str, dict[str, Essay]]] = {}
+_REMEMBERED: dict[Path, tuple[tuple[int, int, int] | None, str, dict[str, Essay]]] = {}
 
 
-def _identity(path: Path) -> list[int] | None:
-    """The file's ``files.identity``, or None when there is none."""
+def _identity(path: Path) -> tuple[int, int, int] | None:
     try:
-        return identity(path.stat())
+        stat = path.stat()
     except FileNotFoundError:
         return None
+    return stat.st_ino, stat.st_size, stat.st_mtime_ns
